@@ -1,0 +1,64 @@
+# Two commands do all the set-up on a fresh machine: `make run` and `make test`.
+# Each installs only what changed since the last time, so the second run is fast.
+
+PYTHON ?= python3
+PORT ?= 8000
+VENV := .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+
+export PORT
+
+.PHONY: run serve test lint check-deploy bench lock clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Runtime dependencies, exactly as locked.
+$(VENV)/.runtime: requirements.lock | $(BIN)/python
+	$(PIP) -r requirements.lock
+	touch $@
+
+# Runtime plus test and lint tools.
+$(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
+	$(PIP) -r requirements-dev.lock
+	touch $@
+
+## make run: the site in development (DEBUG on, SQLite in var/) at http://127.0.0.1:$(PORT)
+run: export DJANGO_DEBUG = 1
+run: $(VENV)/.runtime
+	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
+	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+## make serve: the production configuration under gunicorn (needs DJANGO_SECRET_KEY;
+## DJANGO_INSECURE_HTTP=1 to try it on plain http://127.0.0.1)
+serve: export DJANGO_DEBUG =
+serve: $(VENV)/.runtime
+	$(MANAGE) collectstatic --noinput --verbosity 0
+	$(MANAGE) migrate --noinput
+	$(MANAGE) createcachetable
+	$(BIN)/gunicorn --config gunicorn.conf.py clinic_site.wsgi
+
+## make test: the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
+test: $(VENV)/.dev
+	$(BIN)/pytest
+
+## make lint: style, migrations and the production deployment checks, as CI runs them
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+	DJANGO_DEBUG= DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-the-check \
+		$(MANAGE) check --deploy --fail-level WARNING
+
+## make lock: re-pin requirements*.lock after editing pyproject.toml
+lock: $(VENV)/.dev
+	$(PIP) uv==0.13.9
+	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 --extra dev \
+		-c requirements.lock -o requirements-dev.lock
+
+clean:
+	rm -rf $(VENV) staticfiles node_modules

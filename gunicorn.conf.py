@@ -1,0 +1,21 @@
+"""gunicorn settings for `make serve` and production. Each can be overridden by environment."""
+
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+# A slow client cannot hold a worker forever; a stuck request is killed and logged.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then so a slow leak can never take the site down.
+max_requests = 1000
+max_requests_jitter = 100
+# Access log: method and path only (%(U)s has no query string) -- a query string or a form body
+# may hold what a patient typed. No client address or referer either: an IP beside
+# "POST /contact/" already says who asked for psychiatric care.
+accesslog = "-"
+access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

@@ -1,0 +1,17 @@
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Cached pages and rate-limit counters from one test must not leak into the next."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def client():
+    """A visitor's browser reaching the site over HTTPS through the proxy, as in production."""
+    return Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="testserver")

@@ -1,0 +1,25 @@
+"""Test settings: production settings (DEBUG off, HTTPS-only, shared cache) with two changes
+that only make tests faster or possible, so that what we test is what runs."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "tests-only-secret-key-not-used-anywhere-else-012345")
+
+from clinic_site.settings import *  # noqa: E402,F403
+
+# Hashing passwords slowly is the point in production and wasted time in tests.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# The hashed-name manifest is built by collectstatic, which `make serve` runs and
+# tests/clinic_site/test_serve.py covers; other tests find files where they lie.
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+
+# Production's default database cache would tie every test to the database; local memory is
+# cleared before each test (tests/conftest.py). With REDIS_URL set, tests use Redis as production.
+if not REDIS_URL:  # noqa: F405
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
