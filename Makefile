@@ -30,15 +30,20 @@ run: export DJANGO_DEBUG = 1
 run: $(VENV)/.runtime
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
+	-$(MANAGE) sync_content
 	$(MANAGE) runserver 127.0.0.1:$(PORT)
+
+# A broken content file is reported (and `sync_content` exits non-zero) but does not stop the
+# site: what was published before stays up. Hence the leading '-'.
 
 ## make serve: the production configuration under gunicorn (needs DJANGO_SECRET_KEY;
 ## DJANGO_INSECURE_HTTP=1 to try it on plain http://127.0.0.1)
 serve: export DJANGO_DEBUG =
 serve: $(VENV)/.runtime
-	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
+	-$(MANAGE) sync_content
+	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config gunicorn.conf.py clinic_site.wsgi
 
 ## make test: the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)

@@ -2,18 +2,29 @@ from django.urls import reverse
 
 from .clinic import get_clinic
 
-# (label, URL name). A link is "current" when the page is it, or lies under it.
+# (label, URL name, URL arguments). A link is "current" when the page is it, or lies under it.
 NAV = [
-    ("Home", "home"),
+    ("Home", "home", ()),
+    ("Services", "services", ()),
+    ("Articles", "blog:list", ()),
+    ("About", "page", ("about",)),
+    ("Contact", "appointments:contact", ()),
 ]
-FOOTER_LINKS = []
+FOOTER_LINKS = [
+    ("About the clinic", "page", ("about",)),
+    ("Contact and requests", "appointments:contact", ()),
+    ("Privacy notice", "page", ("privacy",)),
+    ("Accessibility", "page", ("accessibility",)),
+]
 
 
 def _links(request, entries):
     links = []
-    for label, name in entries:
-        url = reverse(name)
-        current = request.path == url or (url != "/" and request.path.startswith(url))
+    for label, name, args in entries:
+        url = reverse(name, args=args)
+        path = getattr(request, "path", "")
+        # aria-current: "page" on the page itself, "true" on a page inside its section.
+        current = "page" if path == url else "true" if url != "/" and path.startswith(url) else ""
         links.append({"label": label, "url": url, "current": current})
     return links
 

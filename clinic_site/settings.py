@@ -178,7 +178,10 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Hero images made from content/ at sync time; collected like any other static file.
+GENERATED_IMAGES_DIR = Path(os.environ.get("DJANGO_GENERATED_DIR", VAR_DIR / "generated"))
+GENERATED_IMAGES_DIR.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static", ("content", GENERATED_IMAGES_DIR)]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -314,5 +317,11 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # Name, address, phone and hours live in this file (edit it, or point CLINIC_FILE elsewhere).
 CLINIC_FILE = Path(os.environ.get("CLINIC_FILE", BASE_DIR / "content" / "clinic.toml"))
 CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
+# Public pages are cached this long (seconds) in the shared cache and in browsers; a content
+# sync drops the shared copies at once.
+PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+if DEBUG:
+    # An edited content file shows on the next page load, without a restart.
+    MIDDLEWARE.append("blog.middleware.ContentReloadMiddleware")
 # The public address of the site, for links in e-mails and canonical URLs outside a request.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -2,17 +2,75 @@ import logging
 
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.template import loader
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
+from blog.models import Article, Page
+from blog.views import LIST_FIELDS
+
+from .cache import public_page
 from .clinic import get_clinic
+from .seo import clinic_jsonld
 
 logger = logging.getLogger(__name__)
 
 
+@public_page
 def home(request):
-    return render(request, "home.html")
+    return render(
+        request,
+        "pages/home.html",
+        {
+            "services": Page.objects.published().filter(section=Page.Section.SERVICES),
+            "latest": Article.objects.published().only(*LIST_FIELDS)[:3],
+            "jsonld": clinic_jsonld(request),
+        },
+    )
+
+
+@public_page
+def services(request):
+    return render(
+        request,
+        "pages/services.html",
+        {"services": Page.objects.published().filter(section=Page.Section.SERVICES)},
+    )
+
+
+@public_page
+def service(request, slug):
+    return _page(request, slug, Page.Section.SERVICES)
+
+
+@public_page
+def page(request, slug):
+    return _page(request, slug, Page.Section.CLINIC)
+
+
+def _page(request, slug, section):
+    page = get_object_or_404(Page.objects.published(), slug=slug, section=section)
+    related = []
+    if page.related_slugs:
+        found = {
+            a.slug: a
+            for a in Article.objects.published()
+            .filter(slug__in=page.related_slugs)
+            .only(*LIST_FIELDS)
+        }
+        related = [found[s] for s in page.related_slugs if s in found]
+    return render(request, "pages/page.html", {"page": page, "related": related})
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        f"Disallow: {reverse('admin:index')}",
+        f"Disallow: {reverse('appointments:thanks')}",
+        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+    ]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
 @never_cache

@@ -1,6 +1,12 @@
+from pathlib import Path
+
 import pytest
 from django.core.cache import cache
 from django.test import Client
+
+from blog.content import sync_content
+
+SITE_CONTENT = Path(__file__).resolve().parents[1] / "content"
 
 
 @pytest.fixture(autouse=True)
@@ -15,3 +21,11 @@ def _empty_cache():
 def client():
     """A visitor's browser reaching the site over HTTPS through the proxy, as in production."""
     return Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="testserver")
+
+
+@pytest.fixture
+def site_content(db):
+    """The clinic's real articles and pages, loaded as `make run` loads them."""
+    report = sync_content(SITE_CONTENT)
+    assert not report.errors, report.errors
+    return report

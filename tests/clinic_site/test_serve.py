@@ -42,7 +42,13 @@ def served_site(tmp_path_factory):
         "WEB_CONCURRENCY": "2",
     }
     manage = [sys.executable, "manage.py"]
-    for command in (["collectstatic", "--noinput", "-v0"], ["migrate", "-v0"]):
+    # The same steps as `make serve`.
+    for command in (
+        ["migrate", "-v0"],
+        ["createcachetable"],
+        ["sync_content"],
+        ["collectstatic", "--noinput", "-v0"],
+    ):
         subprocess.run(manage + command, cwd=ROOT, env=env, check=True)
     log = open(tmp / "gunicorn.log", "w+")  # noqa: SIM115 (closed below)
     server = subprocess.Popen(

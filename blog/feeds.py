@@ -1,0 +1,51 @@
+from datetime import datetime, time
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.feedgenerator import Atom1Feed
+
+from clinic_site.clinic import get_clinic
+
+from .models import Article
+
+
+class LatestArticles(Feed):
+    description_template = None
+
+    def title(self):
+        return f"{get_clinic().name}: articles"
+
+    def link(self):
+        return reverse("blog:list")
+
+    def description(self):
+        return "Articles on treatment-resistant depression, Spravato (esketamine) and TMS."
+
+    def items(self):
+        return Article.objects.published()[:20]
+
+    def item_title(self, item):
+        return item.title
+
+    def item_description(self, item):
+        return item.summary
+
+    def item_author_name(self, item):
+        return item.author
+
+    def item_pubdate(self, item):
+        return timezone.make_aware(datetime.combine(item.published_on, time(9)))
+
+    def item_updateddate(self, item):
+        return timezone.make_aware(datetime.combine(item.modified_on, time(9)))
+
+    def item_categories(self, item):
+        return [tag.name for tag in item.tags.all()]
+
+
+class LatestArticlesAtom(LatestArticles):
+    feed_type = Atom1Feed
+
+    def subtitle(self):
+        return self.description()

@@ -1,0 +1,43 @@
+"""Structured data (schema.org JSON-LD) for articles."""
+
+from django.templatetags.static import static
+
+from clinic_site.clinic import get_clinic
+
+
+def _person_or_clinic(name, clinic):
+    if name == clinic.name:
+        return {"@type": "MedicalClinic", "name": clinic.name}
+    return {"@type": "Person", "name": name}
+
+
+def article_jsonld(article, request):
+    clinic = get_clinic()
+    url = request.build_absolute_uri(article.get_absolute_url())
+    data = {
+        "@context": "https://schema.org",
+        "@type": ["BlogPosting", "MedicalWebPage"],
+        "headline": article.title,
+        "description": article.summary,
+        "url": url,
+        "mainEntityOfPage": url,
+        "inLanguage": "en-US",
+        "author": _person_or_clinic(article.author, clinic),
+        "publisher": {
+            "@type": "MedicalClinic",
+            "name": clinic.name,
+            "url": request.build_absolute_uri("/"),
+        },
+        "datePublished": article.published_on.isoformat(),
+        "dateModified": article.modified_on.isoformat(),
+        "wordCount": article.word_count,
+        "keywords": [tag.name for tag in article.tags.all()],
+    }
+    if article.reviewer:
+        data["reviewedBy"] = _person_or_clinic(article.reviewer, clinic)
+    if article.reviewed_on:
+        data["lastReviewed"] = article.reviewed_on.isoformat()
+    if article.hero:
+        largest = article.hero["sources"]["jpeg"][-1]["path"]
+        data["image"] = request.build_absolute_uri(static(largest))
+    return data

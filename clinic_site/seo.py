@@ -1,0 +1,33 @@
+"""Structured data (schema.org JSON-LD) for the clinic itself."""
+
+from .clinic import get_clinic
+
+
+def clinic_jsonld(request):
+    clinic = get_clinic()
+    return {
+        "@context": "https://schema.org",
+        "@type": "MedicalClinic",
+        "name": clinic.name,
+        "url": request.build_absolute_uri("/"),
+        "telephone": clinic.phone_e164,
+        "medicalSpecialty": "Psychiatric",
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": clinic.street,
+            "addressLocality": clinic.city,
+            "addressRegion": clinic.region,
+            "postalCode": clinic.postal_code,
+            "addressCountry": clinic.country,
+        },
+        "openingHoursSpecification": [
+            {
+                "@type": "OpeningHoursSpecification",
+                "dayOfWeek": list(hours.days),
+                "opens": hours.opens.strftime("%H:%M"),
+                "closes": hours.closes.strftime("%H:%M"),
+            }
+            for hours in clinic.hours
+        ],
+        **({"hasMap": clinic.map_url} if clinic.map_url else {}),
+    }

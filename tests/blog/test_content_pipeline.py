@@ -1,0 +1,239 @@
+"""Markdown files in content/ become articles: rendered once, sanitised, and never broken by
+a bad file."""
+
+import io
+import textwrap
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from PIL import Image
+
+from blog.models import Article, Tag
+
+pytestmark = pytest.mark.django_db
+
+
+def test_sync_renders_markdown_once_into_html_text_toc_and_reading_time(content):
+    body = """
+        Intro paragraph with *emphasis*.[^1]
+
+        ## First section
+
+        1. one
+        2. two
+
+        ## Second section
+
+        | Dose | When |
+        | --- | --- |
+        | 1 | Monday |
+
+        ### A detail {: #custom-anchor }
+
+        - a bullet
+
+        [^1]: A footnote.
+    """
+    body = textwrap.dedent(body) + "\n" + "word " * 400
+    content.article("long-read", body=body, tags=["TMS", "Care"])
+    report = content.sync()
+    assert report.created == ["articles/long-read.md"]
+
+    article = Article.objects.get(slug="long-read")
+    assert "<em>emphasis</em>" in article.body_html
+    assert '<h2 id="first-section">First section</h2>' in article.body_html
+    assert "<table>" in article.body_html
+    assert 'id="custom-anchor"' in article.body_html
+    assert 'class="footnote"' in article.body_html
+    assert "<ol>" in article.body_html
+    assert [item["id"] for item in article.toc] == ["first-section", "second-section"]
+    assert article.toc[1]["children"][0]["id"] == "custom-anchor"
+    assert "emphasis" in article.body_text and "<" not in article.body_text
+    assert article.word_count > 400
+    assert article.reading_minutes == round(article.word_count / 200)
+    assert sorted(t.slug for t in article.tags.all()) == ["care", "tms"]
+
+
+def test_sync_is_idempotent(content):
+    content.article("stable")
+    first = content.sync()
+    synced_at = Article.objects.get(slug="stable").synced_at
+    second = content.sync()
+    assert first.created == ["articles/stable.md"]
+    assert second.unchanged == ["articles/stable.md"]
+    assert not second.changed
+    assert Article.objects.get(slug="stable").synced_at == synced_at
+    assert Article.objects.count() == 1
+
+
+def test_edited_file_updates_its_article(content):
+    path = content.article("edited", title="Old title")
+    content.sync()
+    content.article("edited", title="New title")
+    report = content.sync()
+    assert report.updated == [str(path.relative_to(content.root))]
+    assert Article.objects.get(slug="edited").title == "New title"
+
+
+def test_file_that_disappears_unpublishes_its_article(content):
+    gone = content.article("going")
+    content.article("staying")
+    content.sync()
+    gone.unlink()
+    report = content.sync()
+    assert report.unpublished == ["articles/going.md"]
+    assert not Article.objects.get(slug="going").is_published
+    assert list(Article.objects.published().values_list("slug", flat=True)) == ["staying"]
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        ("---\ntitle: [unclosed\n---\nBody\n", "front matter", "not valid YAML"),
+        ("No front matter at all.\n", "front matter", "is missing"),
+        (
+            "---\nslug: no-title\nsummary: s\npublished: 2025-01-01\nauthor: A\n---\nBody\n",
+            "title",
+            "is required",
+        ),
+        (
+            "---\ntitle: T\nsummary: s\npublished: 2025-01-01\nauthor: A\n"
+            "services: [acupuncture]\n---\nBody\n",
+            "services",
+            "unknown service 'acupuncture'",
+        ),
+        (
+            "---\ntitle: T\nsummary: s\npublished: 2025-01-01\nauthor: A\n"
+            "image: images/missing.jpg\nimage_alt: A photo\n---\nBody\n",
+            "image",
+            "does not exist",
+        ),
+        (
+            "---\ntitle: T\nsummary: s\npublished: soon\nauthor: A\n---\nBody\n",
+            "published",
+            "not a date",
+        ),
+        (
+            "---\ntitle: T\nsumary: typo\npublished: 2025-01-01\nauthor: A\n---\nBody\n",
+            "sumary",
+            "not a known field",
+        ),
+    ],
+    ids=["malformed", "no-front-matter", "no-title", "unknown-service", "missing-image",
+         "bad-date", "unknown-field"],
+)  # fmt: skip
+def test_bad_file_gets_an_error_naming_file_and_field(content, text, field, message):
+    content.raw("articles/broken.md", text)
+    with pytest.raises(CommandError) as excinfo:
+        call_command("sync_content", content_dir=str(content.root), stderr=io.StringIO())
+    report = content.sync()
+    assert "1 file(s) not loaded" in str(excinfo.value)
+    [error] = report.errors
+    assert error.path == "articles/broken.md"
+    assert error.field == field
+    assert message in str(error)
+    assert f"articles/broken.md: field '{field}'" in str(error)
+
+
+def test_command_prints_each_error_and_exits_non_zero(content, capsys):
+    content.raw("articles/broken.md", "---\ntitle: [unclosed\n---\nBody\n")
+    content.article("fine")
+    with pytest.raises(CommandError):
+        call_command("sync_content", content_dir=str(content.root))
+    err = capsys.readouterr().err
+    assert "articles/broken.md: field 'front matter': is not valid YAML" in err
+
+
+def test_missing_alt_text_is_an_error(content):
+    (content.root / "images").mkdir()
+    Image.new("RGB", (64, 32), "teal").save(content.root / "images/photo.jpg")
+    content.article("pictured", image="images/photo.jpg")
+    [error] = content.sync().errors
+    assert (error.path, error.field) == ("articles/pictured.md", "image_alt")
+
+
+def test_duplicate_slug_is_an_error_and_the_first_file_wins(content):
+    content.article("a-first", slug="same-slug", title="First")
+    content.article("b-second", slug="same-slug", title="Second")
+    [error] = content.sync().errors
+    assert (error.path, error.field) == ("articles/b-second.md", "slug")
+    assert "already used by articles/a-first.md" in error.message
+    assert Article.objects.get(slug="same-slug").title == "First"
+
+
+def test_broken_edit_leaves_the_published_article_intact(content):
+    content.article("steady", title="Good version")
+    content.sync()
+    content.raw("articles/steady.md", "---\ntitle: [broken\n---\nBody\n")
+    report = content.sync()
+    assert report.errors and not report.unpublished
+    article = Article.objects.get(slug="steady")
+    assert article.is_published
+    assert article.title == "Good version"
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "<script>alert('x')</script>",
+        '<img src="x" onerror="alert(1)">',
+        '<a href="javascript:alert(1)">click</a>',
+        '<p onclick="alert(1)" style="color:red">styled</p>',
+        "[link](javascript:alert(1))",
+        '<iframe src="https://evil.example"></iframe>',
+    ],
+)
+def test_script_and_event_handlers_in_markdown_never_reach_a_page(content, client, attack):
+    content.article("attack", body=f"Before.\n\n{attack}\n\nAfter.")
+    content.sync()
+    html = client.get("/blog/attack/").content.decode()
+    body = html.split('<div class="article-body">', 1)[1].split("</div>", 1)[0]
+    assert "Before." in body and "After." in body
+    for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "style="):
+        assert bad not in body.lower()
+
+
+def test_hero_image_is_resized_to_webp_and_jpeg(content, settings):
+    (content.root / "images").mkdir()
+    Image.new("RGB", (1600, 900), "teal").save(content.root / "images/clinic.jpg")
+    content.article("with-hero", image="images/clinic.jpg", image_alt="The clinic's front door")
+    report = content.sync()
+    assert not report.errors
+    hero = Article.objects.get(slug="with-hero").hero
+    assert hero["alt"] == "The clinic's front door"
+    assert (hero["width"], hero["height"]) == (1200, 675)
+    assert [s["width"] for s in hero["sources"]["webp"]] == [480, 800, 1200]
+    for fmt, pil_format in (("webp", "WEBP"), ("jpeg", "JPEG")):
+        for source in hero["sources"][fmt]:
+            path = settings.GENERATED_IMAGES_DIR / source["path"].removeprefix("content/")
+            with Image.open(path) as made:
+                assert made.format == pil_format
+                assert made.width == source["width"]
+
+
+def test_small_hero_image_is_not_upscaled(content):
+    (content.root / "images").mkdir()
+    Image.new("RGB", (600, 400), "navy").save(content.root / "images/small.png")
+    content.article("small-hero", image="images/small.png", image_alt="A small picture")
+    content.sync()
+    hero = Article.objects.get(slug="small-hero").hero
+    assert [s["width"] for s in hero["sources"]["jpeg"]] == [480, 600]
+    assert (hero["width"], hero["height"]) == (600, 400)
+
+
+def test_tags_are_shared_between_articles(content):
+    content.article("one", tags=["Spravato", "TRD"])
+    content.article("two", tags=["Spravato"])
+    content.sync()
+    assert Tag.objects.get(slug="spravato").articles.count() == 2
+
+
+def test_related_and_neighbours_are_worked_out_at_sync_time(content):
+    content.article("oldest", published="2025-01-01", tags=["tms"], services=["tms"])
+    content.article("middle", published="2025-02-01", tags=["spravato"], services=["spravato"])
+    content.article("newest", published="2025-03-01", tags=["spravato"], services=["spravato"])
+    content.sync()
+    middle = Article.objects.get(slug="middle")
+    assert middle.related_slugs == ["newest"]
+    assert (middle.previous_slug, middle.next_slug) == ("oldest", "newest")

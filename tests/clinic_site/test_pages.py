@@ -1,0 +1,137 @@
+"""The clinic's own pages: what a prospective patient finds, and what every page shares."""
+
+import json
+import re
+
+import pytest
+
+from clinic_site.clinic import get_clinic
+
+pytestmark = pytest.mark.django_db
+
+PUBLIC_PAGES = [
+    "/",
+    "/services/",
+    "/services/spravato/",
+    "/services/tms/",
+    "/services/evaluation/",
+    "/services/therapy/",
+    "/about/",
+    "/privacy/",
+    "/accessibility/",
+    "/contact/",
+    "/blog/",
+    "/blog/esketamine-therapy-for-treatment-resistant-depression/",
+]
+
+
+@pytest.fixture(autouse=True)
+def _content(site_content):
+    return site_content
+
+
+@pytest.mark.parametrize("url", PUBLIC_PAGES)
+def test_every_page_has_crisis_resources_nav_and_clinic_facts(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    clinic = get_clinic()
+    footer = html.split('<footer class="site-footer">', 1)[1]
+    for resource in ('href="tel:988"', "Text HOME to", 'href="sms:741741"', 'href="tel:911"'):
+        assert resource in footer
+    assert clinic.street in footer and clinic.phone in footer
+    assert f'href="{clinic.tel_href}"' in footer
+    assert "Monday to Friday" in footer
+    assert 'href="/privacy/"' in footer and 'href="/accessibility/"' in footer
+    assert '<nav class="container site-nav" aria-label="Main">' in html
+    assert html.count("<h1") == 1
+    assert re.search(r'<meta name="description" content="[^"]{30,}">', html)
+    assert f'<link rel="canonical" href="https://testserver{url}">' in html
+
+
+@pytest.mark.parametrize(
+    ("url", "current"),
+    [
+        ("/", "Home"),
+        ("/services/", "Services"),
+        ("/services/tms/", "Services"),
+        ("/blog/", "Articles"),
+        ("/about/", "About"),
+        ("/contact/", "Contact"),
+    ],
+)
+def test_nav_marks_where_the_visitor_is(client, url, current):
+    nav = client.get(url).content.decode().split('aria-label="Main"', 1)[1].split("</nav>")[0]
+    marked = re.findall(r'aria-current="(?:page|true)">([^<]+)<', nav)
+    assert marked == [current]
+
+
+def test_home_page_explains_the_clinic_at_a_glance(client):
+    html = client.get("/").content.decode()
+    assert "Treatment-resistant depression (TRD)" in html
+    for service in ("/services/spravato/", "/services/tms/", "/services/evaluation/",
+                    "/services/therapy/"):  # fmt: skip
+        assert f'href="{service}"' in html
+    assert "Latest articles" in html
+    assert 'class="button" href="/contact/">Request an evaluation' in html
+    assert "We call you back within one business day" in html
+    main = html.split("<main", 1)[1].split("</main>")[0]
+    assert 'class="crisis"' in main
+
+
+def test_home_page_describes_the_clinic_to_search_engines(client):
+    html = client.get("/").content.decode()
+    block = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(block.group(1))
+    clinic = get_clinic()
+    assert data["@type"] == "MedicalClinic"
+    assert data["name"] == clinic.name
+    assert data["medicalSpecialty"] == "Psychiatric"
+    assert data["telephone"] == clinic.phone_e164
+    assert data["address"]["streetAddress"] == clinic.street
+    assert data["address"]["postalCode"] == clinic.postal_code
+    hours = data["openingHoursSpecification"][0]
+    assert hours["dayOfWeek"][0] == "Monday"
+    assert (hours["opens"], hours["closes"]) == ("09:00", "17:00")
+
+
+def test_spravato_page_states_the_rems_facts_and_cites_them(client):
+    html = client.get("/services/spravato/").content.decode()
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "certified" in text and "REMS" in text
+    assert "at least two hours" in text
+    assert "blood pressure is checked" in text
+    assert "twice a week for the first four weeks" in text
+    assert "until the next" in text and "arrange a ride" in text
+    assert "dissociation" in text and "dizziness" in text
+    assert "at least two different antidepressants" in text
+    assert "https://www.spravatorems.com/" in html
+    assert "dailymed.nlm.nih.gov" in html
+    assert 'href="/contact/?service=spravato">Request an evaluation' in html
+    assert "/blog/esketamine-therapy-for-treatment-resistant-depression/" in html
+
+
+@pytest.mark.parametrize("service", ["spravato", "tms", "evaluation", "therapy"])
+def test_each_service_page_links_to_the_form_with_its_service(client, service):
+    html = client.get(f"/services/{service}/").content.decode()
+    assert f'href="/contact/?service={service}">Request an evaluation' in html
+    assert 'class="footnote"' in html  # every clinical statement is cited
+    assert "not medical advice" in html
+
+
+def test_privacy_notice_covers_what_why_who_how_long_and_trackers(client):
+    text = re.sub(r"<[^>]+>", "", client.get("/privacy/").content.decode())
+    for heading in ("What the request form collects, and why", "Who sees it",
+                    "How long we keep it", "no analytics"):  # fmt: skip
+        assert heading in text
+
+
+def test_accessibility_statement_names_the_target_and_how_to_report(client):
+    text = re.sub(r"<[^>]+>", "", client.get("/accessibility/").content.decode())
+    assert "WCAG) 2.2, level AA" in text
+    assert "Tell us about a problem" in text
+
+
+def test_unknown_page_is_a_404(client):
+    assert client.get("/services/acupuncture/").status_code == 404
+    assert client.get("/privacy-policy/").status_code == 404
