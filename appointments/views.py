@@ -1,9 +1,129 @@
+from functools import partial
+from urllib.parse import parse_qsl
+
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_GET, require_http_methods
+
+from clinic_site.services import Service
+
+from . import notify, spam
+from .forms import AppointmentRequestForm, new_form_token, read_form_token
+from .models import AppointmentRequest, new_reference
+
+# A filled-in form is a few kilobytes; 2,000 characters of message, percent-encoded, stay
+# well under this.
+MAX_BODY_BYTES = 64 * 1024
+SESSION_KEY = "appointment_reference"
 
 
+@sensitive_post_parameters()
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
 def contact(request):
-    return render(request, "appointments/contact.html")
+    if request.method == "POST":
+        return _submit(request)
+    initial = {"form_token": new_form_token()}
+    if request.GET.get("service") in Service.values:
+        initial["service"] = request.GET["service"]
+    return _form_page(request, AppointmentRequestForm(initial=initial))
 
 
+@never_cache
+@require_GET
 def thanks(request):
-    return redirect("appointments:contact")
+    reference = request.session.get(SESSION_KEY)
+    if not reference:
+        return redirect("appointments:contact")
+    return render(request, "appointments/thanks.html", {"reference": reference})
+
+
+def _form_page(request, form, status=200):
+    return render(request, "appointments/contact.html", {"form": form}, status=status)
+
+
+def _problem(request, status, title, message):
+    return render(
+        request, "error.html", {"status": status, "title": title, "message": message}, status=status
+    )
+
+
+def _malformed(request):
+    """A response for a body no browser sends from this form, or None."""
+    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
+        return _problem(
+            request,
+            413,
+            "Your request is too long to send",
+            "Please shorten your message to 2,000 characters or fewer and send it again.",
+        )
+    if request.content_type != "application/x-www-form-urlencoded":
+        return _problem(
+            request, 400, "We could not read your request", "Please send the form again."
+        )
+    try:
+        parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return _problem(
+            request,
+            400,
+            "We could not read your request",
+            "Part of what was sent is not valid text. Please check the form and send it again.",
+        )
+    return None
+
+
+@sensitive_variables("form")
+def _submit(request):
+    problem = _malformed(request)
+    if problem:
+        return problem
+    if spam.is_rate_limited(request):
+        return render(request, "appointments/rate_limited.html", status=429)
+    if spam.looks_like_a_bot(request.POST):
+        # An ordinary-looking success, and no record.
+        spam.count_submission(request)
+        return _thank(request, new_reference())
+
+    form = AppointmentRequestForm(request.POST)
+    nonce = _valid_nonce(form)
+    if nonce is None or not form.is_valid():
+        return _form_page(request, form, status=400)
+    try:
+        with transaction.atomic():
+            appointment = form.save(commit=False)
+            appointment.submission_token = nonce
+            appointment.save()
+            # E-mails only once the request is safely stored.
+            transaction.on_commit(partial(notify.send_notifications, appointment.pk))
+    except IntegrityError:
+        # The same form sent twice (a double click, a resubmitted page): one record.
+        appointment = AppointmentRequest.objects.filter(submission_token=nonce).first()
+        if appointment is None:
+            raise
+    else:
+        spam.count_submission(request)
+    return _thank(request, appointment.reference)
+
+
+def _valid_nonce(form):
+    """The form token's nonce, or None after adding an error and a fresh token to the form."""
+    try:
+        nonce, _ = read_form_token(form.data.get("form_token", ""))
+        return nonce
+    except Exception:  # noqa: BLE001 (expired, forged or garbled: the person sends again)
+        form.data = form.data.copy()
+        form.data["form_token"] = new_form_token()
+        form.is_valid()
+        form.add_error(
+            None,
+            "This form had been open for too long. Please check your details and send it again.",
+        )
+        return None
+
+
+def _thank(request, reference):
+    request.session[SESSION_KEY] = reference
+    return redirect("appointments:thanks")

@@ -53,7 +53,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "clinic_site.apps.ClinicAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "clinic_site",
     "blog",
     "appointments",
@@ -79,8 +82,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "clinic_site.middleware.StaffSessionLimits",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out sign-in.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "clinic_site.urls"
@@ -154,7 +161,34 @@ else:
         }
     }
 
-# --- Auth -----------------------------------------------------------------------------------
+# --- Auth and the staff admin ---------------------------------------------------------------
+
+# Where the admin lives (a path without leading slash, ending in "/").
+ADMIN_URL_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
+LOGIN_URL = "/" + ADMIN_URL_PATH + "login/"
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Staff sign in with a password and a TOTP code; on unless turned off, and always on in
+# production unless STAFF_REQUIRE_2FA=0 is set explicitly.
+STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = "Treasure Coast Psychiatry staff"
+# 15 minutes idle (refreshed by each admin request), 12 hours at most after sign-in.
+STAFF_SESSION_IDLE_SECONDS = 15 * 60
+STAFF_SESSION_MAX_SECONDS = 12 * 60 * 60
+SESSION_COOKIE_AGE = STAFF_SESSION_IDLE_SECONDS
+
+# django-axes: the 6th failed sign-in within the cool-off window is refused for that username
+# from that client, and for the rest of the window. Staff reset a lockout in the admin
+# ("Access attempts") or with `manage.py axes_reset_username`.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "appointments.spam.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -304,6 +338,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
     "loggers": {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Its INFO lines repeat every sign-in; failures and lockouts are WARNING.
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
 
@@ -325,3 +361,24 @@ if DEBUG:
     MIDDLEWARE.append("blog.middleware.ContentReloadMiddleware")
 # The public address of the site, for links in e-mails and canonical URLs outside a request.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# --- Appointment requests -------------------------------------------------------------------
+
+# Staff addresses told (without patient details) that a request has arrived.
+APPOINTMENT_NOTIFY_EMAILS = env_list(
+    "APPOINTMENT_NOTIFY_EMAILS", "front-desk@localhost" if DEBUG else ""
+)
+# Send the patient a short acknowledgement (first name, reference, next steps).
+APPOINTMENT_ACKNOWLEDGE_PATIENT = env_bool("APPOINTMENT_ACKNOWLEDGE_PATIENT", True)
+# Faster than this (seconds from page load to submit) is a bot.
+APPOINTMENT_MIN_FILL_SECONDS = float(os.environ.get("APPOINTMENT_MIN_FILL_SECONDS", "3"))
+# Requests accepted per client per window, counted in the shared cache.
+APPOINTMENT_RATE_LIMIT = int(os.environ.get("APPOINTMENT_RATE_LIMIT", "5"))
+APPOINTMENT_RATE_WINDOW_SECONDS = int(os.environ.get("APPOINTMENT_RATE_WINDOW_SECONDS", "3600"))
+# How many proxies in front of the site append to X-Forwarded-For (0: use REMOTE_ADDR).
+RATE_LIMIT_TRUSTED_PROXIES = int(os.environ.get("RATE_LIMIT_TRUSTED_PROXIES", "0"))
+# An open request older than this many business days is marked overdue in the admin.
+APPOINTMENT_OVERDUE_BUSINESS_DAYS = int(os.environ.get("APPOINTMENT_OVERDUE_BUSINESS_DAYS", "1"))
+# Closed, declined and spam requests are purged after this many days (privacy notice says so).
+APPOINTMENT_RETENTION_DAYS = int(os.environ.get("APPOINTMENT_RETENTION_DAYS", "365"))
+PHONE_DEFAULT_REGION = "US"

@@ -29,3 +29,40 @@ def site_content(db):
     report = sync_content(SITE_CONTENT)
     assert not report.errors, report.errors
     return report
+
+
+STAFF_PASSWORD = "correct horse battery staple 42"
+
+
+@pytest.fixture
+def make_staff(db, django_user_model):
+    """A staff account in one of the roles the data migration creates."""
+    from django.contrib.auth.models import Group
+
+    def make(username="frontdesk", role="Front desk", **extra):
+        user = django_user_model.objects.create_user(
+            username, password=STAFF_PASSWORD, is_staff=True, **extra
+        )
+        if role:
+            user.groups.add(Group.objects.get(name=role))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def signed_in():
+    """A browser session signed in as `user`, with the second factor already passed."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    def sign_in(user):
+        browser = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="testserver")
+        browser.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        session = browser.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+        return browser
+
+    return sign_in

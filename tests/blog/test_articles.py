@@ -263,7 +263,8 @@ def test_in_development_an_edited_file_shows_on_the_next_page_load(content, sett
     assert "After the edit" in middleware(RequestFactory().get("/blog/live/")).content.decode()
 
 
-def test_articles_are_read_only_in_the_admin(admin_client, site_content):
+def test_articles_are_read_only_in_the_admin(make_staff, signed_in, site_content):
+    admin_client = signed_in(make_staff("boss", role=None, is_superuser=True))
     article = Article.objects.get(slug="esketamine-therapy-for-treatment-resistant-depression")
     changelist = admin_client.get("/admin/blog/article/", HTTP_X_FORWARDED_PROTO="https")
     assert changelist.status_code == 200

@@ -1,0 +1,374 @@
+"""The triage tool: clinic staff work each request to an outcome here.
+
+What the patient typed is read-only; staff change the status and the assignee and add notes.
+Views, changes, notes, exports and purges are written to the audit trail.
+"""
+
+import re
+
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.timesince import timesince
+
+from . import export, retention
+from .models import AppointmentRequest, AuditEntry, Note, StatusChange
+
+Status = AppointmentRequest.Status
+
+PATIENT_FIELDS = [
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "contact_method",
+    "best_time",
+    "service",
+    "patient_type",
+    "insurance",
+    "referral",
+    "message",
+    "consent_contact",
+    "consent_not_emergency",
+]
+
+
+class AssignedFilter(admin.SimpleListFilter):
+    title = "assigned to"
+    parameter_name = "assigned"
+
+    def lookups(self, request, model_admin):
+        return [("me", "Me"), ("nobody", "Nobody")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = "overdue"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Overdue")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.overdue()
+        return queryset
+
+
+class StatusChangeInline(admin.TabularInline):
+    model = StatusChange
+    verbose_name = "status change"
+    verbose_name_plural = "Status history"
+    fields = ["changed_at", "from_status", "to_status", "changed_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class NoteInline(admin.StackedInline):
+    """Append-only: existing notes are shown read-only; a new one can be added."""
+
+    model = Note
+    verbose_name_plural = "Internal notes"
+    fields = ["text"]
+    extra = 1
+    can_delete = False
+
+    def get_fields(self, request, obj=None):
+        return ["text"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AppointmentRequest)
+class AppointmentRequestAdmin(admin.ModelAdmin):
+    list_display = [
+        "received",
+        "reference",
+        "name",
+        "service_short",
+        "preferred_contact",
+        "status_badge",
+        "assignee",
+        "overdue_mark",
+    ]
+    list_display_links = ["reference"]
+    list_filter = ["status", "service", "patient_type", AssignedFilter, OverdueFilter]
+    search_fields = ["reference", "first_name", "last_name", "email"]
+    search_help_text = "Search by name, email, phone (any format) or reference."
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    list_per_page = 50
+    list_select_related = ["assignee"]
+    # Counting the whole table on every page view is the slowest part at 100,000 rows.
+    show_full_result_count = False
+    actions = [
+        "mark_contacted",
+        "mark_scheduled",
+        "mark_closed",
+        "mark_spam",
+        "assign_to_me",
+        "export_csv",
+        "purge_selected",
+    ]
+    inlines = [StatusChangeInline, NoteInline]
+    readonly_fields = [
+        "reference",
+        "created_at",
+        *PATIENT_FIELDS,
+        "status_changed_at",
+        "notifications",
+        "audit_trail",
+    ]
+    fieldsets = [
+        (None, {"fields": ["reference", "created_at"]}),
+        ("What the patient sent (read-only)", {"fields": PATIENT_FIELDS}),
+        ("Triage", {"fields": ["status", "status_changed_at", "assignee"]}),
+        ("E-mails", {"fields": ["notifications"]}),
+        ("Audit trail", {"fields": ["audit_trail"], "classes": ["collapse"]}),
+    ]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
+    # --- columns ---
+
+    @admin.display(description="Received", ordering="created_at")
+    def received(self, obj):
+        local = timezone.localtime(obj.created_at)
+        return format_html(
+            "{}<br><small>{} ago</small>",
+            local.strftime("%b %d, %I:%M %p"),
+            timesince(obj.created_at).split(",")[0],
+        )
+
+    @admin.display(description="Name", ordering="last_name")
+    def name(self, obj):
+        return f"{obj.first_name} {obj.last_name}"
+
+    @admin.display(description="Service", ordering="service")
+    def service_short(self, obj):
+        return obj.get_service_display().split(" (")[0]
+
+    @admin.display(description="Contact by", ordering="contact_method")
+    def preferred_contact(self, obj):
+        return obj.get_contact_method_display()
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj):
+        return format_html(
+            '<span class="status-badge status-{}">{}</span>', obj.status, obj.get_status_display()
+        )
+
+    @admin.display(description="Overdue")
+    def overdue_mark(self, obj):
+        if obj.is_overdue:
+            return format_html('<strong class="overdue">{}</strong>', "Overdue")
+        return ""
+
+    # --- one request ---
+
+    @admin.display(description="Notifications")
+    def notifications(self, obj):
+        def when(value):
+            return timezone.localtime(value).strftime("%b %d, %I:%M %p") if value else "not sent"
+
+        return format_html(
+            "Staff e-mail: {}<br>Patient acknowledgement: {}<br>Attempts: {}{}",
+            when(obj.staff_notified_at),
+            when(obj.patient_acknowledged_at) if obj.email else "no address",
+            obj.notification_attempts,
+            format_html("<br>Last error: {}", obj.notification_error)
+            if obj.notification_error
+            else "",
+        )
+
+    @admin.display(description="Audit trail")
+    def audit_trail(self, obj):
+        entries = AuditEntry.objects.filter(reference=obj.reference)[:100]
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    e.actor_username,
+                    e.get_action_display(),
+                    e.detail,
+                )
+                for e in entries
+            ),
+        )
+        return format_html(
+            '<table class="audit-trail"><thead><tr><th>When</th><th>Who</th><th>What</th>'
+            "<th>Detail</th></tr></thead><tbody>{}</tbody></table>",
+            rows,
+        )
+
+    def get_search_results(self, request, queryset, search_term):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        # Phones are stored as +17725550123: match the digits of whatever format was typed.
+        digits = re.sub(r"\D", "", search_term)
+        if len(digits) >= 4:
+            results |= queryset.filter(phone__contains=digits)
+        return results, may_have_duplicates
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "assignee":
+            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = response.context_data.get("original")
+            if obj is not None:
+                AuditEntry.record(request.user, AuditEntry.Action.VIEWED, obj.reference)
+        return response
+
+    def save_model(self, request, obj, form, change):
+        changed = [f for f in form.changed_data if f in {"status", "assignee"}]
+        new_status = obj.status
+        obj.status = form.initial.get("status", obj.status)
+        super().save_model(request, obj, form, change)
+        obj.set_status(new_status, request.user)
+        if changed:
+            detail = ", ".join(
+                f"status → {obj.get_status_display()}"
+                if f == "status"
+                else f"assignee → {obj.assignee or 'nobody'}"
+                for f in changed
+            )
+            AuditEntry.record(request.user, AuditEntry.Action.CHANGED, obj.reference, detail)
+
+    def save_formset(self, request, form, formset, change):
+        notes = formset.save(commit=False)
+        for note in notes:
+            if isinstance(note, Note):
+                note.author = request.user
+                note.save()
+                AuditEntry.record(
+                    request.user, AuditEntry.Action.NOTE_ADDED, form.instance.reference
+                )
+        formset.save_m2m()
+
+    def has_add_permission(self, request):
+        return False  # requests come from the Contact page only
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # see purge_selected and `manage.py purge_requests`
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("appointments.export_appointmentrequest")
+
+    def has_purge_permission(self, request):
+        return request.user.has_perm("appointments.purge_appointmentrequest")
+
+    # --- actions ---
+
+    def _move(self, request, queryset, status):
+        moved = 0
+        for obj in queryset:
+            if obj.set_status(status, request.user):
+                moved += 1
+                AuditEntry.record(
+                    request.user,
+                    AuditEntry.Action.CHANGED,
+                    obj.reference,
+                    f"status → {obj.get_status_display()}",
+                )
+        self.message_user(request, f"{moved} request(s) marked {Status(status).label.lower()}.")
+
+    @admin.action(description="Mark as contacted", permissions=["change"])
+    def mark_contacted(self, request, queryset):
+        self._move(request, queryset, Status.CONTACTED)
+
+    @admin.action(description="Mark as scheduled", permissions=["change"])
+    def mark_scheduled(self, request, queryset):
+        self._move(request, queryset, Status.SCHEDULED)
+
+    @admin.action(description="Mark as closed", permissions=["change"])
+    def mark_closed(self, request, queryset):
+        self._move(request, queryset, Status.CLOSED)
+
+    @admin.action(description="Mark as spam", permissions=["change"])
+    def mark_spam(self, request, queryset):
+        self._move(request, queryset, Status.SPAM)
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        for obj in queryset.exclude(assignee=request.user):
+            obj.assignee = request.user
+            obj.save(update_fields=["assignee"])
+            AuditEntry.record(
+                request.user,
+                AuditEntry.Action.CHANGED,
+                obj.reference,
+                f"assignee → {request.user}",
+            )
+        self.message_user(request, "Assigned to you.")
+
+    @admin.action(description="Export selected to CSV", permissions=["export"])
+    def export_csv(self, request, queryset):
+        response, count = export.csv_response(queryset)
+        AuditEntry.record(
+            request.user,
+            AuditEntry.Action.EXPORTED,
+            detail=f"{count} request(s) exported to CSV",
+        )
+        return response
+
+    @admin.action(
+        description="Purge selected (closed, declined or spam only)", permissions=["purge"]
+    )
+    def purge_selected(self, request, queryset):
+        selected = queryset.count()
+        report = retention.purge(
+            queryset.filter(status__in=retention.PURGEABLE_STATUSES),
+            actor=request.user,
+            why="purged from the admin",
+        )
+        kept = selected - report.count
+        self.message_user(
+            request,
+            f"Purged {report.count} request(s)."
+            + (f" {kept} not closed, declined or spam were kept." if kept else ""),
+            messages.SUCCESS if report.count else messages.WARNING,
+        )
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """The audit trail, read-only. Only the clinical lead has the permission to see it."""
+
+    list_display = ["at", "actor_username", "action", "reference", "detail"]
+    list_filter = ["action"]
+    search_fields = ["reference", "actor_username"]
+    date_hierarchy = "at"
+    list_per_page = 100
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

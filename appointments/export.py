@@ -1,0 +1,48 @@
+"""CSV export of requests, safe to open in a spreadsheet."""
+
+import csv
+
+from django.http import HttpResponse
+from django.utils import timezone
+
+# A cell starting with one of these is read as a formula by spreadsheet programs
+# (OWASP, "CSV Injection"): prefix it with a quote so it stays text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+COLUMNS = [
+    ("Reference", lambda r: r.reference),
+    ("Received", lambda r: timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M")),
+    ("Status", lambda r: r.get_status_display()),
+    ("Assignee", lambda r: r.assignee.get_username() if r.assignee else ""),
+    ("First name", lambda r: r.first_name),
+    ("Last name", lambda r: r.last_name),
+    ("Email", lambda r: r.email),
+    ("Phone", lambda r: r.phone),
+    ("Contact by", lambda r: r.get_contact_method_display()),
+    ("Best time", lambda r: r.get_best_time_display()),
+    ("Service", lambda r: r.get_service_display()),
+    ("New or returning", lambda r: r.get_patient_type_display()),
+    ("Insurance", lambda r: r.insurance),
+    ("Heard of us", lambda r: r.get_referral_display()),
+    ("Message", lambda r: r.message),
+]
+
+
+def safe_cell(value):
+    text = str(value)
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def csv_response(queryset):
+    """(an attachment response with one row per request, the number of rows)."""
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
+    response["Cache-Control"] = "no-store"
+    writer = csv.writer(response)
+    writer.writerow([title for title, _ in COLUMNS])
+    count = 0
+    for request in queryset.select_related("assignee").order_by("created_at").iterator():
+        writer.writerow([safe_cell(value(request)) for _, value in COLUMNS])
+        count += 1
+    return response, count

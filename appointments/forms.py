@@ -1,0 +1,209 @@
+import re
+import secrets
+import time
+
+import phonenumbers
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Fieldset, Layout
+from django import forms
+from django.conf import settings
+from django.core import signing
+
+from clinic_site.services import Service
+
+from .models import AppointmentRequest
+
+CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters other than line breaks and tabs have no place in a message either.
+MESSAGE_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+TOKEN_SALT = "appointments.form-token"  # noqa: S105 (a namespace, not a secret)
+
+
+def new_form_token():
+    """A signed, timestamped nonce: proves when the form was served and names this submission."""
+    return signing.TimestampSigner(salt=TOKEN_SALT).sign(secrets.token_urlsafe(24))
+
+
+def read_form_token(token):
+    """(nonce, seconds since the form was served); raises signing.BadSignature if forged or
+    older than a day."""
+    signer = signing.TimestampSigner(salt=TOKEN_SALT)
+    nonce = signer.unsign(token, max_age=24 * 3600)
+    served_at = signing.b62_decode(token.rsplit(signer.sep, 2)[1])
+    return nonce, time.time() - served_at
+
+
+class AppointmentRequestForm(forms.ModelForm):
+    service = forms.ChoiceField(
+        label="Which service are you interested in?",
+        choices=Service.choices,
+        initial=Service.NOT_SURE,
+    )
+    consent_contact = forms.BooleanField(
+        label="I agree to be contacted by the method I chose, including a voicemail or a text "
+        "message from the clinic.",
+        required=True,
+        error_messages={"required": "Tick this box so that we may contact you."},
+    )
+    consent_not_emergency = forms.BooleanField(
+        label="I understand this form is not for emergencies. In a crisis I will call or text "
+        "988, or call 911.",
+        required=True,
+        error_messages={"required": "Tick this box to confirm that this is not an emergency."},
+    )
+    phone = forms.CharField(
+        label="Phone number",
+        required=False,
+        max_length=30,
+        help_text="Needed if you would like a call or a text message.",
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    )
+    # Hidden from people (off-screen, not focusable, hidden from screen readers): a bot that
+    # fills every field fills this one.
+    website = forms.CharField(
+        required=False,
+        label="Leave this field empty",
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+    form_token = forms.CharField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = AppointmentRequest
+        fields = [
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "contact_method",
+            "best_time",
+            "service",
+            "patient_type",
+            "insurance",
+            "referral",
+            "message",
+            "consent_contact",
+            "consent_not_emergency",
+        ]
+        labels = {
+            "first_name": "First name",
+            "last_name": "Last name",
+            "email": "Email address",
+            "contact_method": "How should we contact you?",
+            "best_time": "Best time to reach you",
+            "patient_type": "Have you been a patient here before?",
+            "insurance": "Insurance (optional)",
+            "referral": "How did you hear about us? (optional)",
+            "message": "Anything else you would like us to know? (optional)",
+        }
+        help_texts = {
+            "insurance": "For example, the name of your insurance company and plan.",
+            "message": "Up to 2,000 characters. Please do not include detailed medical "
+            "history; we will ask about it when we talk.",
+        }
+        widgets = {
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "contact_method": forms.RadioSelect,
+            "best_time": forms.RadioSelect,
+            "patient_type": forms.RadioSelect,
+            "insurance": forms.TextInput(attrs={"autocomplete": "off"}),
+            "message": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
+        }
+        error_messages = {
+            "first_name": {"required": "Enter your first name."},
+            "last_name": {"required": "Enter your last name."},
+            "email": {
+                "required": "Enter your email address.",
+                "invalid": "Enter an email address like name@example.com.",
+            },
+            "contact_method": {"required": "Choose how we should contact you."},
+            "best_time": {"required": "Choose the best time to reach you."},
+            "patient_type": {"required": "Tell us whether you are a new or returning patient."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["referral"].choices = [("", "Choose one")] + list(
+            AppointmentRequest.Referral.choices
+        )
+        # Radio buttons start with none chosen, rather than with a "---------" choice.
+        for name, choices in (
+            ("contact_method", AppointmentRequest.ContactMethod.choices),
+            ("best_time", AppointmentRequest.BestTime.choices),
+            ("patient_type", AppointmentRequest.PatientType.choices),
+        ):
+            self.fields[name].choices = choices
+        self.fields["service"].error_messages["invalid_choice"] = "Choose a service from the list."
+        for name in ("first_name", "last_name"):
+            self.fields[name].widget.attrs["maxlength"] = 100
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Fieldset("About you", "first_name", "last_name", "email", "phone"),
+            Fieldset("How to reach you", "contact_method", "best_time"),
+            Fieldset("Your request", "service", "patient_type", "insurance", "referral", "message"),
+            Fieldset("Before you send", "consent_contact", "consent_not_emergency"),
+            Div("website", css_class="hp", aria_hidden="true"),
+            "form_token",
+        )
+
+    def _clean_name(self, name):
+        value = self.cleaned_data.get(name, "").strip()
+        if CONTROL_CHARS.search(value):
+            raise forms.ValidationError("Use letters, spaces, hyphens and apostrophes only.")
+        if not 1 <= len(value) <= 100:
+            raise forms.ValidationError("Use between 1 and 100 characters.")
+        return value
+
+    def clean_first_name(self):
+        return self._clean_name("first_name")
+
+    def clean_last_name(self):
+        return self._clean_name("last_name")
+
+    def clean_phone(self):
+        raw = self.cleaned_data.get("phone", "").strip()
+        if not raw:
+            return ""
+        try:
+            number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
+        except phonenumbers.NumberParseException:
+            number = None
+        if number is None or not phonenumbers.is_valid_number(number):
+            raise forms.ValidationError("Enter a phone number like (772) 555-0123.")
+        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def clean_insurance(self):
+        value = self.cleaned_data.get("insurance", "").strip()
+        if CONTROL_CHARS.search(value):
+            raise forms.ValidationError("Remove the special characters.")
+        return value
+
+    def clean_message(self):
+        value = self.cleaned_data.get("message", "").strip()
+        if MESSAGE_CONTROL_CHARS.search(value):
+            raise forms.ValidationError("Remove the special characters.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        method = cleaned.get("contact_method")
+        if method in {"phone", "text"} and not cleaned.get("phone") and "phone" not in self.errors:
+            how = "a call" if method == "phone" else "a text message"
+            self.add_error("phone", f"Enter your phone number so that we can send you {how}.")
+        return cleaned
+
+    def error_summary(self):
+        """(field id to link to, message) for every error, in the order of the form."""
+        items = []
+        for field in self:
+            for error in field.errors:
+                target = field.auto_id
+                if isinstance(field.field.widget, forms.RadioSelect):
+                    target = f"{field.auto_id}_0"
+                items.append((target, error))
+        for error in self.non_field_errors():
+            items.append(("", error))
+        return items

@@ -1,0 +1,244 @@
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from clinic_site.services import Service
+
+# Crockford's base32 without I, L, O and U: nothing a caller can misread over the phone.
+REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference():
+    """A short reference for the patient and staff to quote: 8 symbols, 40 random bits."""
+    code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{code[:4]}-{code[4:]}"
+
+
+class AppointmentRequestQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=AppointmentRequest.OPEN_STATUSES)
+
+    def overdue(self, now=None):
+        return self.open().filter(created_at__lt=overdue_cutoff(now))
+
+    def pending_notification(self):
+        """Requests whose staff e-mail, or patient acknowledgement, has not gone out yet."""
+        pending = models.Q(staff_notified_at__isnull=True)
+        if settings.APPOINTMENT_ACKNOWLEDGE_PATIENT:
+            pending |= models.Q(patient_acknowledged_at__isnull=True) & ~models.Q(email="")
+        return self.exclude(status=AppointmentRequest.Status.SPAM).filter(pending)
+
+
+def overdue_cutoff(now=None):
+    """Requests received before this are overdue while open: older than the configured
+    number of business days (weekends skipped)."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    days = settings.APPOINTMENT_OVERDUE_BUSINESS_DAYS
+    cutoff = local
+    while days > 0:
+        cutoff -= timedelta(days=1)
+        if cutoff.weekday() < 5:
+            days -= 1
+    return cutoff
+
+
+class AppointmentRequest(models.Model):
+    """A prospective patient's request for an evaluation. What the patient typed is PHI: it
+    lives here and in the admin only."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONTACTED = "contacted", "Contacted"
+        SCHEDULED = "scheduled", "Scheduled"
+        CLOSED = "closed", "Closed"
+        DECLINED = "declined", "Declined"
+        SPAM = "spam", "Spam"
+
+    OPEN_STATUSES = [Status.NEW, Status.CONTACTED]
+
+    class ContactMethod(models.TextChoices):
+        PHONE = "phone", "Phone call"
+        EMAIL = "email", "Email"
+        TEXT = "text", "Text message"
+
+    class BestTime(models.TextChoices):
+        MORNING = "morning", "Morning (9 am to noon)"
+        AFTERNOON = "afternoon", "Afternoon (noon to 5 pm)"
+        ANY = "any", "Any time during office hours"
+
+    class PatientType(models.TextChoices):
+        NEW = "new", "New patient"
+        RETURNING = "returning", "Returning patient"
+
+    class Referral(models.TextChoices):
+        SEARCH = "search", "Search engine"
+        CLINICIAN = "clinician", "My doctor or therapist"
+        FRIEND = "friend", "Friend or family"
+        INSURANCE = "insurance", "Insurance directory"
+        ARTICLE = "article", "An article on this site"
+        OTHER = "other", "Other"
+
+    reference = models.CharField(max_length=9, unique=True, default=new_reference, editable=False)
+    # The signed form token's nonce: a second POST of the same form (a double click, a
+    # resubmitted page) finds this and makes no second record.
+    submission_token = models.CharField(max_length=64, unique=True, editable=False)
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +17722105450")
+    contact_method = models.CharField(max_length=10, choices=ContactMethod.choices)
+    best_time = models.CharField(max_length=10, choices=BestTime.choices)
+    service = models.CharField(max_length=20, choices=Service.choices)
+    patient_type = models.CharField(max_length=10, choices=PatientType.choices)
+    insurance = models.CharField(max_length=100, blank=True)
+    referral = models.CharField(
+        "how they heard of us", max_length=10, choices=Referral.choices, blank=True
+    )
+    message = models.TextField(max_length=2000, blank=True)
+    consent_contact = models.BooleanField(default=False)
+    consent_not_emergency = models.BooleanField(default=False)
+
+    created_at = models.DateTimeField("received", default=timezone.now, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_requests",
+    )
+
+    staff_notified_at = models.DateTimeField(null=True, blank=True)
+    patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    notification_attempts = models.PositiveSmallIntegerField(default=0)
+    # The exception's class name only: an SMTP error message can quote an address.
+    notification_error = models.CharField(max_length=100, blank=True)
+
+    objects = AppointmentRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="request_status_received"),
+            models.Index(fields=["service", "-created_at"], name="request_service_received"),
+            models.Index(fields=["assignee", "-created_at"], name="request_assignee_received"),
+        ]
+        permissions = [
+            ("export_appointmentrequest", "Can export appointment requests"),
+            ("purge_appointmentrequest", "Can purge old appointment requests"),
+        ]
+
+    def __str__(self):
+        # The reference, not the name: __str__ shows up in logs, audit entries and admin history.
+        return f"Request {self.reference}"
+
+    def get_admin_url(self):
+        return reverse("admin:appointments_appointmentrequest_change", args=[self.pk])
+
+    def set_status(self, status, by):
+        """Move to `status`, recording who did it and when. Returns False if nothing changed."""
+        if status == self.status:
+            return False
+        now = timezone.now()
+        StatusChange.objects.create(
+            request=self, from_status=self.status, to_status=status, changed_by=by, changed_at=now
+        )
+        self.status, self.status_changed_at = status, now
+        AppointmentRequest.objects.filter(pk=self.pk).update(status=status, status_changed_at=now)
+        return True
+
+    @property
+    def is_open(self):
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def is_overdue(self):
+        return self.is_open and self.created_at < overdue_cutoff()
+
+
+class StatusChange(models.Model):
+    """One step of a request's history: who moved it from which status to which, and when."""
+
+    request = models.ForeignKey(
+        AppointmentRequest, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(max_length=10, choices=AppointmentRequest.Status.choices)
+    to_status = models.CharField(max_length=10, choices=AppointmentRequest.Status.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "pk"]
+
+    def __str__(self):
+        return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class Note(models.Model):
+    """An internal note on a request. Notes are only ever added: never edited or deleted."""
+
+    request = models.ForeignKey(AppointmentRequest, on_delete=models.CASCADE, related_name="notes")
+    text = models.TextField(max_length=5000)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"Note by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class AuditEntry(models.Model):
+    """Who viewed, changed, exported or purged which request. It names the request by its
+    reference, not by a key, so it outlives the request, and it holds no patient details."""
+
+    class Action(models.TextChoices):
+        VIEWED = "viewed", "Viewed"
+        CHANGED = "changed", "Changed"
+        NOTE_ADDED = "note", "Added a note"
+        EXPORTED = "exported", "Exported"
+        PURGED = "purged", "Purged"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Kept as text too, so the entry still says who it was if the account is deleted.
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    reference = models.CharField(max_length=9, blank=True, db_index=True)
+    detail = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.reference}"
+
+    @classmethod
+    def record(cls, user, action, reference="", detail=""):
+        actor = user if getattr(user, "is_authenticated", False) else None
+        return cls.objects.create(
+            actor=actor,
+            actor_username=actor.get_username() if actor else "system",
+            action=action,
+            reference=reference,
+            detail=detail[:500],
+        )

@@ -1,0 +1,63 @@
+"""Turning bots away without third parties: a honeypot, a minimum fill time, and a per-client
+rate limit held in the shared cache. No raw IP address is stored anywhere."""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+
+from .forms import read_form_token
+
+
+def looks_like_a_bot(post):
+    """True for a filled honeypot, a missing form token, or a form sent faster than a person
+    can fill it. An expired or unreadable token is not a bot: the form asks the person to
+    send it again."""
+    if post.get("website"):
+        return True
+    token = post.get("form_token")
+    if not token:
+        return True
+    try:
+        _, age = read_form_token(token)
+    except signing.BadSignature:
+        return False
+    return age < settings.APPOINTMENT_MIN_FILL_SECONDS
+
+
+def client_ip(request):
+    """The client's address; behind N trusted proxies, the Nth address from the right of
+    X-Forwarded-For (the one our own proxy saw)."""
+    proxies = settings.RATE_LIMIT_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _key(request):
+    # A keyed hash: the cache holds no address, and the code cannot be reversed without the
+    # secret key. It expires with the rate-limit window.
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), client_ip(request).encode(), hashlib.sha256
+    ).hexdigest()
+    return f"contact-rate:{digest[:40]}"
+
+
+def is_rate_limited(request):
+    return (cache.get(_key(request)) or 0) >= settings.APPOINTMENT_RATE_LIMIT
+
+
+def count_submission(request):
+    key = _key(request)
+    window = settings.APPOINTMENT_RATE_WINDOW_SECONDS
+    cache.add(key, 0, timeout=window)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return 1

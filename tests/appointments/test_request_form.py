@@ -1,0 +1,255 @@
+"""A prospective patient asks for an evaluation through the Contact page."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from appointments.models import AppointmentRequest
+
+from .conftest import aged_token, urlencoded
+
+pytestmark = pytest.mark.django_db
+
+
+def test_contact_page_shows_the_form_with_a_crisis_notice_first(client):
+    response = client.get("/contact/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index('class="crisis crisis--compact"') < html.index("<form")
+    assert 'href="tel:988"' in html and 'href="tel:911"' in html
+    for label in ("First name", "Last name", "Email address", "Phone number",
+                  "How should we contact you?", "Best time to reach you",
+                  "Which service are you interested in?", "Have you been a patient here before?",
+                  "Insurance (optional)", "How did you hear about us? (optional)"):  # fmt: skip
+        assert label in html
+    assert "Please do not include detailed medical history" in html
+    assert "voicemail or a text message" in html
+    assert "this form is not for emergencies" in html
+    assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
+
+
+@pytest.mark.parametrize("service", ["spravato", "tms", "evaluation", "therapy"])
+def test_service_in_the_link_is_preselected(client, service):
+    html = client.get(f"/contact/?service={service}").content.decode()
+    assert re.search(rf'<option value="{service}" selected>', html)
+
+
+def test_unknown_service_in_the_link_is_ignored(client):
+    html = client.get("/contact/?service=<script>").content.decode()
+    assert '<option value="not-sure" selected>' in html
+    assert "<script>" not in html.split("<form", 1)[1]
+
+
+def test_a_good_request_is_stored_and_the_patient_sees_a_reference(client, submit):
+    response = submit()
+    assert response.status_code == 302
+    assert response["Location"] == "/contact/thanks/"
+    request = AppointmentRequest.objects.get()
+    assert (request.first_name, request.last_name) == ("Ann", "Example")
+    assert request.phone == "+17725550123"
+    assert request.service == "spravato"
+    assert request.status == AppointmentRequest.Status.NEW
+    assert request.consent_contact and request.consent_not_emergency
+
+    thanks = client.get("/contact/thanks/")
+    html = thanks.content.decode()
+    assert request.reference in html
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", request.reference)
+    assert "within one business day" in html
+    assert 'href="tel:988"' in html
+    assert "no-store" in thanks["Cache-Control"] or "no-cache" in thanks["Cache-Control"]
+    # The reference stays out of the URL.
+    assert request.reference not in response["Location"]
+
+
+def test_references_are_not_guessable(client):
+    from appointments.models import new_reference
+
+    references = {new_reference() for _ in range(2000)}
+    assert len(references) == 2000
+
+
+def test_refreshing_the_thank_you_page_does_not_resubmit(client, submit):
+    submit()
+    for _ in range(3):
+        assert client.get("/contact/thanks/").status_code == 200
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_a_double_click_makes_one_record(client, submit, form_data):
+    first = submit()
+    second = submit()  # the same form, the same token
+    assert first.status_code == second.status_code == 302
+    assert AppointmentRequest.objects.count() == 1
+    reference = AppointmentRequest.objects.get().reference
+    assert reference in client.get("/contact/thanks/").content.decode()
+
+
+def test_thank_you_page_without_a_request_goes_to_the_form(client):
+    response = client.get("/contact/thanks/")
+    assert response.status_code == 302
+    assert response["Location"] == "/contact/"
+
+
+class TestValidation:
+    def errors(self, response):
+        html = response.content.decode()
+        summary = html.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+        return html, re.findall(r'<a href="#([^"]+)">([^<]+)</a>', summary)
+
+    def test_missing_fields_are_listed_at_the_top_and_linked_to_each_field(self, submit):
+        response = submit(first_name="", email="", contact_method=None, consent_contact=None)
+        assert response.status_code == 400
+        html, errors = self.errors(response)
+        assert html.startswith("<!doctype html>")
+        assert "<title>Error: Request an evaluation" in html
+        assert errors == [
+            ("id_first_name", "Enter your first name."),
+            ("id_email", "Enter your email address."),
+            ("id_contact_method_0", "Choose how we should contact you."),
+            ("id_consent_contact", "Tick this box so that we may contact you."),
+        ]
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_fields_with_errors_point_to_their_messages(self, submit):
+        html, _ = self.errors(submit(email="not-an-email"))
+        field = re.search(r"<input[^>]+id=\"id_email\"[^>]*>", html).group(0)
+        assert 'aria-invalid="true"' in field
+        assert 'aria-describedby="id_email_error"' in field
+        assert 'id="id_email_error"' in html
+        assert "Enter an email address like name@example.com." in html
+
+    def test_help_text_is_announced_with_its_field(self, client):
+        html = client.get("/contact/").content.decode()
+        field = re.search(r"<textarea[^>]+>", html).group(0)
+        assert 'aria-describedby="id_message_helptext"' in field
+
+    def test_values_are_kept_after_an_error(self, submit):
+        html, _ = self.errors(submit(email="bad", message="Please call after 3pm."))
+        assert 'value="Ann"' in html
+        assert 'value="bad"' in html
+        assert "Please call after 3pm." in html
+        assert re.search(r'value="phone"[^>]*checked', html)
+
+    def test_names_are_trimmed(self, submit):
+        submit(first_name="  Ann  ", last_name="\tExample ")
+        request = AppointmentRequest.objects.get()
+        assert (request.first_name, request.last_name) == ("Ann", "Example")
+
+    @pytest.mark.parametrize("name", ["A" * 101, "Ann\x07", "A\u0085nn", "   "])
+    def test_bad_names_are_refused(self, submit, name):
+        response = submit(first_name=name)
+        assert response.status_code == 400
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_hundred_character_names_are_fine(self, submit):
+        assert submit(first_name="A" * 100).status_code == 302
+
+    @pytest.mark.parametrize(
+        ("typed", "stored"),
+        [("772-555-0123", "+17725550123"), ("+1 (772) 555 0123", "+17725550123"),
+         ("7725550123", "+17725550123"), ("+44 20 7946 0958", "+442079460958")],
+    )  # fmt: skip
+    def test_phone_numbers_are_normalised(self, submit, typed, stored):
+        assert submit(phone=typed).status_code == 302
+        assert AppointmentRequest.objects.get().phone == stored
+
+    @pytest.mark.parametrize("phone", ["123", "call me", "555-0000-999-1234567"])
+    def test_bad_phone_numbers_are_refused(self, submit, phone):
+        _, errors = self.errors(submit(phone=phone))
+        assert errors == [("id_phone", "Enter a phone number like (772) 555-0123.")]
+
+    def test_text_messages_need_a_phone_number(self, submit):
+        _, errors = self.errors(submit(contact_method="text", phone=""))
+        assert errors == [
+            ("id_phone", "Enter your phone number so that we can send you a text message.")
+        ]
+
+    def test_email_contact_needs_no_phone(self, submit):
+        assert submit(contact_method="email", phone="").status_code == 302
+
+    def test_message_is_limited_to_2000_characters(self, submit):
+        assert submit(message="x" * 2001).status_code == 400
+        assert submit(message="x" * 2000).status_code == 302
+
+    def test_both_consents_are_required(self, submit):
+        _, errors = self.errors(submit(consent_not_emergency=None))
+        assert errors == [
+            ("id_consent_not_emergency", "Tick this box to confirm that this is not an emergency.")
+        ]
+
+    def test_expired_form_asks_the_person_to_send_again_and_keeps_values(self, submit):
+        response = submit(form_token=aged_token(2 * 24 * 3600))
+        html = response.content.decode()
+        assert response.status_code == 400
+        assert "This form had been open for too long" in html
+        assert 'value="Ann"' in html
+        assert AppointmentRequest.objects.count() == 0
+
+
+def test_patient_is_acknowledged_and_staff_notified_without_phi(
+    submit, settings, django_capture_on_commit_callbacks
+):
+    settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
+    settings.SITE_URL = "https://clinic.example"
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(message="My private story", insurance="Acme Health")
+    request = AppointmentRequest.objects.get()
+    staff, patient = mail.outbox
+    assert staff.to == ["front-desk@clinic.example"]
+    assert staff.subject == f"New evaluation request {request.reference}"
+    assert "Spravato (esketamine) evaluation" in staff.body
+    assert f"https://clinic.example/admin/appointments/appointmentrequest/{request.pk}/change/" in (
+        staff.body
+    )
+    everything_staff_got = staff.subject + staff.body + str(staff.message())
+    for phi in ("Ann", "Example", "ann@example.org", "555", "private story", "Acme"):
+        assert phi not in everything_staff_got
+
+    assert patient.to == ["ann@example.org"]
+    assert "Ann" not in patient.subject
+    assert "Dear Ann," in patient.body
+    assert request.reference in patient.body and request.reference in patient.subject
+    assert "within one business day" in patient.body
+    for other in ("Spravato", "esketamine", "Example", "private story", "Acme"):
+        assert other not in patient.body + patient.subject
+    request.refresh_from_db()
+    assert request.staff_notified_at and request.patient_acknowledged_at
+
+
+def test_patient_acknowledgement_can_be_turned_off(
+    submit, settings, django_capture_on_commit_callbacks
+):
+    settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
+    settings.APPOINTMENT_ACKNOWLEDGE_PATIENT = False
+    with django_capture_on_commit_callbacks(execute=True):
+        submit()
+    assert [m.to for m in mail.outbox] == [["front-desk@clinic.example"]]
+
+
+def test_script_in_any_field_is_stored_as_text_and_shown_escaped(submit, make_staff, signed_in):
+    attack = "<script>alert(1)</script>"
+    assert submit(first_name=attack, insurance=attack, message=attack).status_code == 302
+    request = AppointmentRequest.objects.get()
+    assert request.first_name == attack and request.message == attack
+    staff = signed_in(make_staff())
+    html = staff.get(f"/admin/appointments/appointmentrequest/{request.pk}/change/").content
+    assert b"<script>alert(1)</script>" not in html
+    assert b"&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_error_reports_never_include_what_the_patient_typed(rf, form_data):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from appointments.views import contact
+
+    request = rf.post(
+        "/contact/", urlencoded(form_data), content_type="application/x-www-form-urlencoded"
+    )
+    request._dont_enforce_csrf_checks = True
+    request.session = {}
+    contact(request)
+    reported = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert reported["email"] != "ann@example.org"
+    assert set(reported.values()) == {"********************"}

@@ -1,0 +1,198 @@
+"""Bots are turned away quietly; people are never bothered; bad input gets a clear 4xx."""
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.test import Client
+
+from appointments.models import AppointmentRequest
+
+from .conftest import aged_token, urlencoded
+
+pytestmark = pytest.mark.django_db
+
+
+def cached_keys_and_values():
+    """Everything in the shared cache, whichever backend the tests run with."""
+    if django_settings.REDIS_URL:
+        import redis
+
+        raw = redis.Redis.from_url(django_settings.REDIS_URL)
+        return [(key.decode(), raw.get(key) or b"") for key in raw.scan_iter()]
+    return list(cache._cache.items())
+
+
+def test_filled_honeypot_looks_like_success_but_stores_nothing(client, submit):
+    response = submit(website="http://spam.example")
+    assert response.status_code == 302
+    assert response["Location"] == "/contact/thanks/"
+    assert "Thank you" in client.get("/contact/thanks/").content.decode()
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_honeypot_is_hidden_from_people_and_screen_readers(client):
+    html = client.get("/contact/").content.decode()
+    wrapper = html.split('class="hp"', 1)[1].split("</div>", 1)[0]
+    assert 'aria-hidden="true"' in html.split('class="hp"', 1)[0][-80:] + wrapper[:40]
+    assert 'tabindex="-1"' in wrapper
+    assert 'autocomplete="off"' in wrapper
+
+
+# Tokens carry whole seconds, so stay a second clear of the 3-second line.
+@pytest.mark.parametrize("seconds", [0, 1, 1.5])
+def test_forms_sent_faster_than_a_person_types_are_dropped(client, submit, seconds):
+    response = submit(form_token=aged_token(seconds))
+    assert response.status_code == 302  # ordinary-looking
+    assert AppointmentRequest.objects.count() == 0
+
+
+@pytest.mark.parametrize("seconds", [3.5, 60, 3600])
+def test_people_taking_their_time_are_welcome(submit, seconds):
+    assert submit(form_token=aged_token(seconds)).status_code == 302
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_form_without_a_token_is_dropped(submit):
+    submit(form_token=None)
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_forged_token_is_refused_without_a_record(submit):
+    response = submit(form_token="forged:1abc:notasignature")
+    assert response.status_code == 400
+    assert AppointmentRequest.objects.count() == 0
+
+
+def test_sixth_request_in_an_hour_gets_a_friendly_message_with_the_phone(client, form_data):
+    for n in range(5):
+        data = {**form_data, "form_token": aged_token(10), "first_name": f"Ann{n}"}
+        response = client.post(
+            "/contact/", urlencoded(data), content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 302
+    data = {**form_data, "form_token": aged_token(10)}
+    response = client.post(
+        "/contact/", urlencoded(data), content_type="application/x-www-form-urlencoded"
+    )
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "(772) 210-5450" in html and "tel:+17722105450" in html
+    assert AppointmentRequest.objects.count() == 5
+
+
+def test_rate_limit_is_per_client(form_data):
+    def post_from(address):
+        browser = Client(REMOTE_ADDR=address, HTTP_X_FORWARDED_PROTO="https")
+        data = {**form_data, "form_token": aged_token(10)}
+        return browser.post(
+            "/contact/", urlencoded(data), content_type="application/x-www-form-urlencoded"
+        )
+
+    for _ in range(5):
+        post_from("203.0.113.7")
+    assert post_from("203.0.113.7").status_code == 429
+    assert post_from("198.51.100.9").status_code == 302
+
+
+def test_rate_limit_keeps_no_raw_ip_address(form_data, settings):
+    address = "203.0.113.77"
+    browser = Client(REMOTE_ADDR=address, HTTP_X_FORWARDED_PROTO="https")
+    browser.post(
+        "/contact/",
+        urlencoded({**form_data, "form_token": aged_token(10)}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    request = AppointmentRequest.objects.get()
+    assert address not in str([getattr(request, f.attname) for f in request._meta.fields])
+    stored = cached_keys_and_values()
+    assert stored
+    for key, value in stored:
+        assert address not in key and address.encode() not in value
+
+
+def test_rate_limit_behind_a_proxy_uses_the_forwarded_address(form_data, settings):
+    settings.RATE_LIMIT_TRUSTED_PROXIES = 1
+
+    def post_as(client_address):
+        browser = Client(
+            REMOTE_ADDR="10.0.0.1",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"1.2.3.4, {client_address}",
+            HTTP_X_FORWARDED_PROTO="https",
+        )
+        return browser.post(
+            "/contact/",
+            urlencoded({**form_data, "form_token": aged_token(10)}),
+            content_type="application/x-www-form-urlencoded",
+        )
+
+    for _ in range(5):
+        post_as("203.0.113.8")
+    assert post_as("203.0.113.8").status_code == 429
+    assert post_as("203.0.113.9").status_code == 302
+
+
+class TestBadInput:
+    def test_missing_csrf_token_is_a_branded_403(self, form_data):
+        browser = Client(enforce_csrf_checks=True, HTTP_X_FORWARDED_PROTO="https")
+        response = browser.post(
+            "/contact/", urlencoded(form_data), content_type="application/x-www-form-urlencoded"
+        )
+        assert response.status_code == 403
+        assert "Your form has expired" in response.content.decode()
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_oversize_body_is_refused(self, client, form_data):
+        response = client.post(
+            "/contact/",
+            urlencoded({**form_data, "message": "x" * 100_000}),
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert response.status_code == 413
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_huge_body_is_refused_before_it_is_read(self, client, form_data):
+        response = client.post(
+            "/contact/",
+            urlencoded({**form_data, "message": "x" * 3_000_000}),
+            content_type="application/x-www-form-urlencoded",
+        )
+        assert 400 <= response.status_code < 500
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_invalid_utf8_is_refused(self, client, form_data):
+        body = urlencoded(form_data).replace("first_name=Ann", "first_name=%FF%FEAnn")
+        response = client.post("/contact/", body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 400
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_raw_invalid_bytes_are_refused(self, client, form_data):
+        body = urlencoded(form_data).encode() + b"&insurance=\xff\xfe"
+        response = client.post("/contact/", body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 400
+        assert AppointmentRequest.objects.count() == 0
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("service", "brain-surgery"), ("contact_method", "pigeon"), ("best_time", "midnight"),
+         ("patient_type", "vip"), ("referral", "tv")],
+    )  # fmt: skip
+    def test_unknown_choice_values_are_refused(self, submit, field, value):
+        response = submit(**{field: value})
+        assert response.status_code == 400
+        assert "Select a valid choice" in response.content.decode() or "Choose a service" in (
+            response.content.decode()
+        )
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_nul_bytes_are_refused_not_a_500(self, submit):
+        assert submit(message="hello\x00world").status_code == 400
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_multipart_posts_are_refused(self, client, form_data):
+        response = client.post("/contact/", form_data)  # the test client's default: multipart
+        assert response.status_code == 400
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_other_methods_are_refused(self, client):
+        assert client.put("/contact/").status_code == 405
+        assert client.delete("/contact/").status_code == 405
