@@ -34,5 +34,8 @@ class StaffSessionLimits:
             if now - started > settings.STAFF_SESSION_MAX_SECONDS:
                 logout(request)
                 return redirect(f"{reverse('admin:login')}?next={request.path}")
-            request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
+            # Push the idle expiry back, writing the session at most once a minute.
+            if now - request.session.get("staff_seen_at", 0) >= 60:
+                request.session["staff_seen_at"] = now
+                request.session.set_expiry(settings.STAFF_SESSION_IDLE_SECONDS)
         return self.get_response(request)

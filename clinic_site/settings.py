@@ -169,7 +169,7 @@ LOGIN_URL = "/" + ADMIN_URL_PATH + "login/"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "clinic_site.auth.ModelBackendOneQuery",
 ]
 # Staff sign in with a password and a TOTP code; on unless turned off, and always on in
 # production unless STAFF_REQUIRE_2FA=0 is set explicitly.

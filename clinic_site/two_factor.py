@@ -60,13 +60,20 @@ def second_factor(request, site):
 
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        if device.verify_is_allowed()[0] and device.verify_token(form.cleaned_data["token"]):
+        # django-otp slows guessing down: after each wrong code, the next try must wait longer.
+        allowed, _ = device.verify_is_allowed()
+        if allowed and device.verify_token(form.cleaned_data["token"]):
             if enrolling:
                 device.confirmed = True
                 device.save(update_fields=["confirmed"])
             otp_login(request, device)
             return redirect(_next_url(request))
-        form.add_error("token", "That code is not right, or it has expired. Try the next one.")
+        form.add_error(
+            "token",
+            "That code is not right, or it has expired. Try the next one."
+            if allowed
+            else "Too many wrong codes. Wait a few seconds, then enter the newest code.",
+        )
 
     context = {
         **site.each_context(request),

@@ -1,0 +1,59 @@
+"""Requests as they arrive from the form, without going through it."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from appointments.models import AppointmentRequest, new_reference
+
+_counter = iter(range(1_000_000))
+
+
+def make_request(**fields):
+    n = next(_counter)
+    values = {
+        "first_name": "Ann",
+        "last_name": f"Patient{n}",
+        "email": f"patient{n}@example.org",
+        "phone": "+17725550123",
+        "contact_method": "phone",
+        "best_time": "morning",
+        "service": "spravato",
+        "patient_type": "new",
+        "consent_contact": True,
+        "consent_not_emergency": True,
+        "submission_token": f"token-{n}-{new_reference()}",
+    }
+    age = fields.pop("age", None)
+    values.update(fields)
+    if age is not None:
+        values["created_at"] = timezone.now() - age
+    return AppointmentRequest.objects.create(**values)
+
+
+def make_many(count, **fields):
+    """Bulk rows for speed tests: spread over a year, all services and statuses."""
+    now = timezone.now()
+    services = ["spravato", "tms", "evaluation", "therapy", "not-sure"]
+    statuses = ["new", "contacted", "scheduled", "closed", "declined", "spam"]
+    rows = [
+        AppointmentRequest(
+            reference=new_reference(),
+            submission_token=f"bulk-{i}-{new_reference()}",
+            first_name=f"First{i}",
+            last_name=f"Last{i}",
+            email=f"p{i}@example.org",
+            phone=f"+1772555{i % 10000:04d}",
+            contact_method=["phone", "email", "text"][i % 3],
+            best_time="any",
+            service=services[i % 5],
+            patient_type=["new", "returning"][i % 2],
+            status=statuses[i % 6],
+            consent_contact=True,
+            consent_not_emergency=True,
+            created_at=now - timedelta(minutes=5 * i),
+            **fields,
+        )
+        for i in range(count)
+    ]
+    AppointmentRequest.objects.bulk_create(rows, batch_size=2000)

@@ -1,0 +1,260 @@
+"""Clinic staff triage requests in the admin each morning."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from appointments.models import AppointmentRequest, AuditEntry, Note, StatusChange
+
+from .factories import make_many, make_request
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/admin/appointments/appointmentrequest/"
+
+
+def change_url(request):
+    return f"{LIST}{request.pk}/change/"
+
+
+@pytest.fixture
+def desk(make_staff, signed_in):
+    user = make_staff("frontdesk")
+    return user, signed_in(user)
+
+
+def rows(response):
+    return re.findall(
+        r'<a href="/admin/appointments/appointmentrequest/(\d+)/change/',
+        (response.content.decode()),
+    )
+
+
+def test_list_shows_what_staff_need_at_a_glance(desk):
+    _, browser = desk
+    old = make_request(age=timedelta(days=4), first_name="Olga", last_name="Old")
+    make_request(first_name="Nina", last_name="New", service="tms")
+    html = browser.get(LIST).content.decode()
+    for column in ("Received", "Reference", "Name", "Service", "Contact by", "Status",
+                   "Assignee", "Overdue"):  # fmt: skip
+        assert f">{column}<" in html or f">{column}</a>" in html, column
+    assert old.reference in html
+    assert "Olga Old" in html and "Nina New" in html
+    assert '<span class="status-badge status-new">New</span>' in html
+    assert "4\xa0days ago" in html
+    assert html.count('class="overdue"') == 1
+    assert "TMS therapy evaluation" in html
+
+
+def test_newest_requests_come_first_fifty_to_a_page(desk):
+    _, browser = desk
+    make_many(120)
+    first_page = browser.get(LIST)
+    assert len(rows(first_page)) == 50
+    newest = AppointmentRequest.objects.order_by("-created_at").first()
+    assert rows(first_page)[0] == str(newest.pk)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("status__exact=new", {"new-spravato", "new-tms"}),
+        ("service__exact=tms", {"new-tms"}),
+        ("patient_type__exact=returning", {"contacted-returning"}),
+        ("assigned=nobody", {"new-spravato", "new-tms", "contacted-returning"}),
+        ("assigned=me", {"mine"}),
+        ("overdue=yes", {"new-spravato"}),
+    ],
+)
+def test_filters(desk, query, expected):
+    user, browser = desk
+    made = {
+        "new-spravato": make_request(age=timedelta(days=5)),
+        "new-tms": make_request(service="tms"),
+        "contacted-returning": make_request(status="contacted", patient_type="returning"),
+        "mine": make_request(status="scheduled", assignee=user),
+    }
+    shown = set(rows(browser.get(f"{LIST}?{query}")))
+    assert shown == {str(made[name].pk) for name in expected}
+
+
+@pytest.mark.parametrize(
+    "term", ["Quentin", "quinn@example", "(561) 555-0199", "561-555-0199", "+15615550199",
+             "5615550199"],
+)  # fmt: skip
+def test_search_by_name_email_phone_in_any_format(desk, term):
+    _, browser = desk
+    wanted = make_request(first_name="Quentin", email="quinn@example.org", phone="+15615550199")
+    make_request()
+    assert rows(browser.get(LIST, {"q": term})) == [str(wanted.pk)]
+
+
+def test_search_by_reference(desk):
+    _, browser = desk
+    wanted = make_request()
+    make_request()
+    assert rows(browser.get(LIST, {"q": wanted.reference})) == [str(wanted.pk)]
+
+
+def test_index_shows_new_and_overdue_counts(desk):
+    _, browser = desk
+    make_request(age=timedelta(days=6))
+    make_request()
+    make_request(status="closed", age=timedelta(days=9))
+    html = browser.get("/admin/").content.decode()
+    assert re.search(r"<strong>2</strong> new requests", html)
+    assert re.search(r"<strong>1</strong> overdue", html)
+
+
+def test_overdue_means_open_for_more_than_one_business_day(settings):
+    from appointments.models import overdue_cutoff
+
+    monday_9am = timezone.make_aware(timezone.datetime(2026, 11, 23, 9, 0))
+    # Received on Friday at 10 am: not overdue on Monday at 9 am (one business day later).
+    friday = timezone.make_aware(timezone.datetime(2026, 11, 20, 10, 0))
+    thursday = timezone.make_aware(timezone.datetime(2026, 11, 19, 10, 0))
+    assert not friday < overdue_cutoff(monday_9am)
+    assert thursday < overdue_cutoff(monday_9am)
+    settings.APPOINTMENT_OVERDUE_BUSINESS_DAYS = 3
+    assert not thursday < overdue_cutoff(monday_9am)
+
+
+def test_list_stays_within_eight_queries(desk, django_assert_max_num_queries):
+    _, browser = desk
+    make_many(600)
+    # The session's idle expiry is written at most once a minute (one UPDATE); this first
+    # request is the one that writes it, the steady state is what follows.
+    browser.get("/admin/")
+    for url in (LIST, f"{LIST}?status__exact=new&service__exact=tms", f"{LIST}?overdue=yes",
+                f"{LIST}?q=Last12", f"{LIST}?assigned=me", f"{LIST}?p=3"):  # fmt: skip
+        with django_assert_max_num_queries(8):
+            assert browser.get(url).status_code == 200
+
+
+def test_patient_fields_are_read_only_and_status_changes_are_recorded(desk):
+    user, browser = desk
+    request = make_request(first_name="Ann", email="ann@example.org")
+    page = browser.get(change_url(request)).content.decode()
+    assert 'name="first_name"' not in page and 'name="email"' not in page
+    assert 'name="status"' in page and 'name="assignee"' in page
+
+    response = browser.post(
+        change_url(request),
+        {
+            "status": "contacted",
+            "assignee": str(user.pk),
+            "first_name": "Mallory",
+            "email": "mallory@example.org",
+            "status_changes-TOTAL_FORMS": "0",
+            "status_changes-INITIAL_FORMS": "0",
+            "notes-TOTAL_FORMS": "0",
+            "notes-INITIAL_FORMS": "0",
+        },
+    )
+    assert response.status_code == 302
+    request.refresh_from_db()
+    assert (request.first_name, request.email) == ("Ann", "ann@example.org")
+    assert request.status == "contacted"
+    assert request.assignee == user
+    change = StatusChange.objects.get(request=request)
+    assert (change.from_status, change.to_status, change.changed_by) == ("new", "contacted", user)
+    history = browser.get(change_url(request)).content.decode()
+    assert "Status history" in history and "Contacted" in history
+
+
+def test_actions_mark_status_and_assign(desk):
+    user, browser = desk
+    first, second = make_request(), make_request()
+    browser.post(LIST, {"action": "mark_contacted", "_selected_action": [first.pk, second.pk]})
+    browser.post(LIST, {"action": "assign_to_me", "_selected_action": [first.pk]})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == second.status == "contacted"
+    assert first.assignee == user and second.assignee is None
+    assert StatusChange.objects.filter(changed_by=user, to_status="contacted").count() == 2
+    for action in ("mark_scheduled", "mark_closed", "mark_spam"):
+        browser.post(LIST, {"action": action, "_selected_action": [second.pk]})
+    assert list(second.status_changes.values_list("to_status", flat=True)) == [
+        "contacted", "scheduled", "closed", "spam",
+    ]  # fmt: skip
+
+
+def test_notes_are_append_only(desk):
+    user, browser = desk
+    request = make_request()
+    form = {
+        "status": "new",
+        "assignee": "",
+        "status_changes-TOTAL_FORMS": "0",
+        "status_changes-INITIAL_FORMS": "0",
+        "notes-TOTAL_FORMS": "1",
+        "notes-INITIAL_FORMS": "0",
+        "notes-0-text": "Left a voicemail at 10:05.",
+        "notes-0-request": str(request.pk),
+    }
+    assert browser.post(change_url(request), form).status_code == 302
+    note = Note.objects.get()
+    assert (note.text, note.author) == ("Left a voicemail at 10:05.", user)
+
+    page = browser.get(change_url(request)).content.decode()
+    assert "Left a voicemail at 10:05." in page
+    assert 'name="notes-0-text"' not in page.split("Left a voicemail")[0][-600:]
+    assert 'name="notes-0-DELETE"' not in page
+
+    # An attempt to rewrite the existing note is ignored.
+    tamper = {**form, "notes-TOTAL_FORMS": "1", "notes-INITIAL_FORMS": "1",
+              "notes-0-id": str(note.pk), "notes-0-text": "Never called.",
+              "notes-0-DELETE": "on"}  # fmt: skip
+    browser.post(change_url(request), tamper)
+    note.refresh_from_db()
+    assert note.text == "Left a voicemail at 10:05."
+
+
+def test_no_one_adds_or_deletes_requests_in_the_admin(make_staff, signed_in):
+    boss = signed_in(make_staff("boss", role=None, is_superuser=True))
+    request = make_request()
+    assert boss.get(f"{LIST}add/").status_code == 403
+    assert boss.get(f"{LIST}{request.pk}/delete/").status_code == 403
+
+
+def test_viewing_a_request_is_audited_without_phi(desk):
+    user, browser = desk
+    request = make_request(first_name="Zelda", email="zelda@example.org")
+    browser.get(change_url(request))
+    entry = AuditEntry.objects.get(action="viewed")
+    assert (entry.actor, entry.reference) == (user, request.reference)
+    stored = " ".join(str(getattr(entry, f.attname)) for f in AuditEntry._meta.fields)
+    assert "Zelda" not in stored and "zelda@" not in stored
+    assert "Audit trail" in browser.get(change_url(request)).content.decode()
+
+
+def test_changes_are_audited_and_shown_on_the_request(desk):
+    user, browser = desk
+    request = make_request()
+    browser.post(LIST, {"action": "mark_contacted", "_selected_action": [request.pk]})
+    entry = AuditEntry.objects.get(action="changed")
+    assert entry.detail == "status → Contacted"
+    trail = browser.get(change_url(request)).content.decode().split('class="audit-trail"')[1]
+    assert "frontdesk" in trail and "status → Contacted" in trail and "Viewed" not in trail[:0]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["2025", "2026"]),
+        ("?created_at__year=2025", ["December 2025"]),
+        ("?created_at__year=2026", ["January 2026", "February 2026", "March 2026"]),
+        ("?created_at__year=2026&created_at__month=2", ["February 27", "February 28"]),
+    ],
+)
+def test_date_drill_down_lists_the_dates_requests_span(desk, query, expected):
+    _, browser = desk
+    for when in ("2025-12-30 10:00", "2026-01-15 10:00", "2026-02-27 10:00",
+                 "2026-02-28 23:00", "2026-03-02 10:00"):  # fmt: skip
+        make_request(created_at=timezone.make_aware(timezone.datetime.fromisoformat(when)))
+    html = browser.get(LIST + query).content.decode()
+    toplinks = html.split('<nav class="toplinks">', 1)[1].split("</nav>", 1)[0]
+    choices = re.sub(r'<a [^>]*class="date-back">.*?</a>', "", toplinks)
+    assert re.findall(r'<a href="\?[^"]*">([^<]+)</a>', choices) == expected

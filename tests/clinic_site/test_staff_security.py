@@ -1,0 +1,177 @@
+"""Signing in to the staff admin: lockout, two-step sign-in, session limits, passwords."""
+
+import io
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from axes.models import AccessAttempt
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+from django.test import Client
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from tests.conftest import STAFF_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/admin/login/"
+TWO_FACTOR = "/admin/2fa/"
+
+
+def browser(address="203.0.113.10"):
+    return Client(HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR=address)
+
+
+def sign_in(client, username, password=STAFF_PASSWORD):
+    return client.post(LOGIN, {"username": username, "password": password, "next": "/admin/"})
+
+
+def code_for(device):
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
+
+
+class TestLockout:
+    def test_sixth_failed_sign_in_is_refused_even_with_the_right_password(self, make_staff):
+        make_staff("frontdesk")
+        client = browser()
+        for _ in range(5):
+            response = sign_in(client, "frontdesk", "wrong password!!")
+            assert response.status_code in (200, 429)
+        response = sign_in(client, "frontdesk")
+        assert response.status_code == 429
+        assert "Sign-in locked for now" in response.content.decode()
+
+    def test_lockout_is_for_that_user_and_client_only(self, make_staff):
+        make_staff("frontdesk")
+        make_staff("colleague")
+        attacker = browser("203.0.113.66")
+        for _ in range(5):
+            sign_in(attacker, "frontdesk", "wrong password!!")
+        assert sign_in(browser("198.51.100.5"), "frontdesk").status_code == 302
+        assert sign_in(attacker, "colleague").status_code == 302
+
+    def test_staff_can_reset_a_lockout(self, make_staff, signed_in):
+        make_staff("frontdesk")
+        client = browser()
+        for _ in range(5):
+            sign_in(client, "frontdesk", "wrong password!!")
+        assert sign_in(client, "frontdesk").status_code == 429
+        lead = signed_in(make_staff("lead", role="Clinical lead"))
+        attempt = AccessAttempt.objects.get(username="frontdesk")
+        page = lead.get(f"/admin/axes/accessattempt/{attempt.pk}/delete/")
+        assert page.status_code == 200
+        lead.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+        assert not AccessAttempt.objects.exists()
+        assert sign_in(client, "frontdesk").status_code == 302
+
+    def test_front_desk_cannot_reset_lockouts(self, make_staff, signed_in):
+        desk = signed_in(make_staff("frontdesk"))
+        assert desk.get("/admin/axes/accessattempt/").status_code == 403
+
+
+class TestTwoStepSignIn:
+    def test_password_alone_does_not_open_the_admin(self, make_staff):
+        make_staff("frontdesk")
+        client = browser()
+        assert sign_in(client, "frontdesk").status_code == 302
+        response = client.get("/admin/appointments/appointmentrequest/")
+        assert response.status_code == 302
+        assert client.get(response["Location"])["Location"].startswith(TWO_FACTOR)
+
+    def test_first_sign_in_enrols_an_authenticator_then_opens_the_admin(self, make_staff):
+        user = make_staff("frontdesk")
+        client = browser()
+        sign_in(client, "frontdesk")
+        page = client.get(TWO_FACTOR).content.decode()
+        assert "Set up two-step sign-in" in page
+        assert 'class="qr-code"><svg' in page and "Key:" in page
+        device = TOTPDevice.objects.get(user=user, confirmed=False)
+        wrong = client.post(TWO_FACTOR, {"token": "000000"})
+        assert "That code is not right" in wrong.content.decode()
+        too_soon = client.post(TWO_FACTOR, {"token": code_for(device)})
+        assert "Too many wrong codes" in too_soon.content.decode()
+        time.sleep(1.1)  # django-otp's throttle: 1 s after the first wrong code
+        response = client.post(TWO_FACTOR, {"token": code_for(device)})
+        assert response.status_code == 302
+        device.refresh_from_db()
+        assert device.confirmed
+        assert client.get("/admin/appointments/appointmentrequest/").status_code == 200
+
+    def test_enrolled_staff_enter_a_code_each_sign_in(self, make_staff):
+        user = make_staff("frontdesk")
+        device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        client = browser()
+        sign_in(client, "frontdesk")
+        page = client.get(TWO_FACTOR).content.decode()
+        assert "Enter your sign-in code" in page and "qr-code" not in page
+        client.post(TWO_FACTOR, {"token": code_for(device)})
+        assert client.get("/admin/").status_code == 200
+
+    def test_two_step_sign_in_can_be_switched_off(self, make_staff, settings):
+        settings.STAFF_REQUIRE_2FA = False
+        make_staff("frontdesk")
+        client = browser()
+        sign_in(client, "frontdesk")
+        assert client.get("/admin/").status_code == 200
+
+    def test_production_requires_it_by_default(self):
+        from clinic_site import settings as production
+
+        assert production.DEBUG is False
+        assert production.STAFF_REQUIRE_2FA is True
+
+    def test_a_lost_phone_is_reset_by_command(self, make_staff):
+        user = make_staff("frontdesk")
+        TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+        out = io.StringIO()
+        call_command("reset_staff_2fa", "frontdesk", stdout=out)
+        assert "Removed 1 device(s)" in out.getvalue()
+        assert not TOTPDevice.objects.filter(user=user).exists()
+
+
+class TestSessions:
+    def test_staff_sessions_expire_after_fifteen_idle_minutes(self, make_staff, signed_in):
+        client = signed_in(make_staff("frontdesk"))
+        client.get("/admin/")
+        assert client.session.get_expiry_age() == 15 * 60
+
+    def test_staff_sessions_end_twelve_hours_after_sign_in(self, make_staff, signed_in):
+        client = signed_in(make_staff("frontdesk"))
+        client.get("/admin/")
+        session = client.session
+        session["staff_session_started"] = int(time.time()) - 12 * 3600 - 1
+        session.save()
+        response = client.get("/admin/appointments/appointmentrequest/")
+        assert response.status_code == 302
+        assert response["Location"].startswith(LOGIN)
+        assert "_auth_user_id" not in client.session
+
+
+def test_passwords_need_twelve_characters_and_must_not_be_common():
+    with pytest.raises(ValidationError, match="at least 12 characters"):
+        validate_password("short-pass1")
+    with pytest.raises(ValidationError, match="too common"):
+        validate_password("password1234")
+    validate_password(STAFF_PASSWORD)
+
+
+def test_admin_path_is_configurable():
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import django; django.setup(); from django.urls import reverse; "
+         "print(reverse('admin:index'))"],
+        cwd=root,
+        env={"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "tests.settings",
+             "DJANGO_ADMIN_PATH": "clinic-staff"},
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.stdout.strip() == "/clinic-staff/", result.stderr
