@@ -1,0 +1,166 @@
+"""How many appointment requests a second the Contact form takes under `make serve`, and
+whether every accepted request is in the database afterwards.
+
+    .venv/bin/python bench/post_throughput.py [--requests 600] [--concurrency 16]
+
+Runs the production configuration under gunicorn (gunicorn.conf.py, DEBUG off) on a scratch
+database (SQLite in a temp folder, or DATABASE_URL if set -- a scratch database: it is
+migrated and written to), with a local SMTP sink so every request also sends its two e-mails.
+Each simulated visitor loads the form (its own CSRF cookie and form token), waits the 3 seconds
+a person needs, then all of them submit at once.
+"""
+
+import argparse
+import http.client
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def load_form(port, n):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/contact/")
+    response = conn.getresponse()
+    html = response.read().decode()
+    cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
+    fields = {
+        "csrfmiddlewaretoken": re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1],
+        "form_token": re.search(r'name="form_token" value="([^"]+)"', html)[1],
+        "first_name": "Bench",
+        "last_name": f"Visitor{n}",
+        "email": f"visitor{n}@example.org",
+        "phone": "(772) 555-0123",
+        "contact_method": "phone",
+        "best_time": "any",
+        "service": "spravato",
+        "patient_type": "new",
+        "consent_contact": "on",
+        "consent_not_emergency": "on",
+        "website": "",
+    }
+    conn.close()
+    return cookie, urlencode(fields)
+
+
+def submit(port, cookie, body):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    started = time.perf_counter()
+    conn.request(
+        "POST",
+        "/contact/",
+        body=body,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookie}",
+        },
+    )
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response.status, response.getheader("Location"), time.perf_counter() - started
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=600)
+    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (default: conf)")
+    args = parser.parse_args()
+
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Sink
+
+    smtp = Controller(Sink(), hostname="127.0.0.1", port=free_port())
+    smtp.start()
+
+    tmp = tempfile.mkdtemp(prefix="bench-post-")
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "clinic_site.settings",
+        "DJANGO_SECRET_KEY": "bench-only-secret-key-bench-only-secret-key-bench-only",
+        "DJANGO_INSECURE_HTTP": "1",
+        "DJANGO_VAR_DIR": tmp,
+        "DJANGO_STATIC_ROOT": f"{tmp}/static",
+        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3"),
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
+        "APPOINTMENT_NOTIFY_EMAILS": "front-desk@clinic.example",
+        # One machine plays every visitor: lift the per-client limit for the measurement.
+        "APPOINTMENT_RATE_LIMIT": "1000000",
+        "PORT": str(port),
+    }
+    if args.workers:
+        env["WEB_CONCURRENCY"] = str(args.workers)
+    manage = [sys.executable, "manage.py"]
+    for command in (
+        ["migrate", "-v0"],
+        ["createcachetable"],
+        ["collectstatic", "--noinput", "-v0"],
+    ):
+        subprocess.run(manage + command, cwd=ROOT, env=env, check=True)
+    log = open(f"{tmp}/gunicorn.log", "w")  # noqa: SIM115
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "clinic_site.wsgi"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            forms = list(pool.map(lambda n: load_form(port, n), range(args.requests)))
+        time.sleep(3.5)  # as long as a person takes, at least
+        started = time.perf_counter()
+        with ThreadPoolExecutor(args.concurrency) as pool:
+            results = list(pool.map(lambda f: submit(port, *f), forms))
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(10)
+        smtp.stop()
+
+    accepted = sum(1 for status, location, _ in results if status == 302 and "thanks" in location)
+    statuses = sorted({status for status, _, _ in results})
+    latencies = sorted(t * 1000 for _, _, t in results)
+    count = subprocess.run(
+        manage + ["shell", "-c", "from appointments.models import AppointmentRequest as A;"
+                  "print(A.objects.count(), A.objects.filter(staff_notified_at__isnull=False)"
+                  ".count())"],
+        cwd=ROOT, env=env, capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    stored, notified = int(count[-2]), int(count[-1])
+    workers = env.get("WEB_CONCURRENCY", "2 x cores + 1")
+    print(f"Database: {env['DATABASE_URL'].split(':')[0]}; gunicorn workers: {workers}; "
+          f"{args.concurrency} concurrent clients")  # fmt: skip
+    print(f"{args.requests} POSTs in {elapsed:.2f} s = {args.requests / elapsed:.0f} requests/s")
+    p95 = latencies[int(0.95 * len(latencies)) - 1]
+    median = statistics.median(latencies)
+    print(f"latency median {median:.0f} ms, p95 {p95:.0f} ms; statuses {statuses}")
+    print(f"accepted {accepted}, stored {stored}, staff e-mails sent {notified}, "
+          f"lost {accepted - stored}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
