@@ -12,25 +12,14 @@ a person needs, then all of them submit at once.
 
 import argparse
 import http.client
-import os
 import re
-import socket
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from server import ROOT, free_port, production_server
 
 
 def load_form(port, n):
@@ -89,56 +78,25 @@ def main():
     smtp = Controller(Sink(), hostname="127.0.0.1", port=free_port())
     smtp.start()
 
-    tmp = tempfile.mkdtemp(prefix="bench-post-")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "clinic_site.settings",
-        "DJANGO_SECRET_KEY": "bench-only-secret-key-bench-only-secret-key-bench-only",
-        "DJANGO_INSECURE_HTTP": "1",
-        "DJANGO_VAR_DIR": tmp,
-        "DJANGO_STATIC_ROOT": f"{tmp}/static",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3"),
+    extra = {
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp.port}",
         "APPOINTMENT_NOTIFY_EMAILS": "front-desk@clinic.example",
         # One machine plays every visitor: lift the per-client limit for the measurement.
         "APPOINTMENT_RATE_LIMIT": "1000000",
-        "PORT": str(port),
     }
     if args.workers:
-        env["WEB_CONCURRENCY"] = str(args.workers)
-    manage = [sys.executable, "manage.py"]
-    for command in (
-        ["migrate", "-v0"],
-        ["createcachetable"],
-        ["collectstatic", "--noinput", "-v0"],
-    ):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True)
-    log = open(f"{tmp}/gunicorn.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "clinic_site.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+        extra["WEB_CONCURRENCY"] = str(args.workers)
     try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            forms = list(pool.map(lambda n: load_form(port, n), range(args.requests)))
-        time.sleep(3.5)  # as long as a person takes, at least
-        started = time.perf_counter()
-        with ThreadPoolExecutor(args.concurrency) as pool:
-            results = list(pool.map(lambda f: submit(port, *f), forms))
-        elapsed = time.perf_counter() - started
+        with production_server(**extra) as (base, env, manage):
+            port = int(base.rsplit(":", 1)[1])
+            with ThreadPoolExecutor(args.concurrency) as pool:
+                forms = list(pool.map(lambda n: load_form(port, n), range(args.requests)))
+            time.sleep(3.5)  # as long as a person takes, at least
+            started = time.perf_counter()
+            with ThreadPoolExecutor(args.concurrency) as pool:
+                results = list(pool.map(lambda f: submit(port, *f), forms))
+            elapsed = time.perf_counter() - started
     finally:
-        server.terminate()
-        server.wait(10)
         smtp.stop()
 
     accepted = sum(1 for status, location, _ in results if status == 302 and "thanks" in location)
