@@ -10,7 +10,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
 export PORT
 
-.PHONY: run serve test lint check-deploy bench lock clean
+.PHONY: run serve test lint bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,9 +46,27 @@ serve: $(VENV)/.runtime
 	$(MANAGE) collectstatic --noinput --verbosity 0
 	$(BIN)/gunicorn --config gunicorn.conf.py clinic_site.wsgi
 
+# The checkers the browser tests run (axe-core, the Nu HTML Checker), as locked.
+# --ignore-scripts: vnu-jar's postinstall only fetches a Java runtime from GitHub when none is
+# installed; the tests run the system `java` (17) on the jar directly.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## make test: the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules/.installed
 	$(BIN)/pytest
+
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+## make bench: Lighthouse, the triage list at 100,000 rows and the form's POST throughput
+## (results in bench/RESULTS.md; not part of `make test`)
+bench: $(VENV)/.dev bench/node_modules/.installed
+	$(BIN)/python bench/admin_changelist.py
+	$(BIN)/python bench/post_throughput.py
+	$(BIN)/python bench/lighthouse.py
 
 ## make lint: style, migrations and the production deployment checks, as CI runs them
 lint: $(VENV)/.dev
@@ -66,4 +84,4 @@ lock: $(VENV)/.dev
 		-c requirements.lock -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) staticfiles node_modules
+	rm -rf $(VENV) staticfiles node_modules bench/node_modules

@@ -1,6 +1,7 @@
 from functools import partial
 from urllib.parse import parse_qsl
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
@@ -37,7 +38,11 @@ def thanks(request):
     reference = request.session.get(SESSION_KEY)
     if not reference:
         return redirect("appointments:contact")
-    return render(request, "appointments/thanks.html", {"reference": reference})
+    return render(
+        request,
+        "appointments/thanks.html",
+        {"reference": reference, "acknowledged": settings.APPOINTMENT_ACKNOWLEDGE_PATIENT},
+    )
 
 
 def _form_page(request, form, status=200):

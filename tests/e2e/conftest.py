@@ -1,0 +1,121 @@
+"""Browser tests: Debian's Chromium driven by Playwright against a live server.
+
+Without Chromium they skip, loudly; with REQUIRE_BROWSER set (as CI sets it) they fail instead.
+A failing test leaves a screenshot in test-results/.
+"""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test.utils import override_settings
+
+from blog.content import sync_content
+from tests.conftest import SITE_CONTENT
+
+# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
+# itself are still made one at a time.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+HAVE_CHROMIUM = Path(CHROMIUM).exists()
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-results" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+
+
+def pytest_collection_modifyitems(config, items):
+    if HAVE_CHROMIUM:
+        return
+    here = Path(__file__).parent
+    browser_tests = [item for item in items if here in Path(item.fspath).parents]
+    if not browser_tests:
+        return
+    if os.environ.get("REQUIRE_BROWSER"):
+        raise pytest.UsageError(
+            f"REQUIRE_BROWSER is set but no Chromium at {CHROMIUM}: apt-get install chromium"
+        )
+    reason = (
+        f"!!! BROWSER TESTS SKIPPED: no Chromium at {CHROMIUM} (apt-get install chromium). "
+        "Set REQUIRE_BROWSER=1 to make this a failure."
+    )
+    print(f"\n{reason}\n")
+    for item in browser_tests:
+        item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        # Without these, Chromium keeps calling Google's hosts, which this machine refuses.
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+            "--disable-sync",
+            "--disable-quic",
+        ],
+    }
+
+
+@pytest.fixture(scope="package")
+def site_server(django_db_setup, django_db_blocker):
+    """The site as `DJANGO_INSECURE_HTTP=1 make serve` runs it: production settings, but plain
+    HTTP on localhost (no HTTPS redirect, HSTS or secure-only cookies). The server's middleware
+    reads these settings when it starts, so they are set before it does."""
+    from pytest_django.live_server_helper import LiveServer
+
+    policy = {
+        **settings.CONTENT_SECURITY_POLICY,
+        "DIRECTIVES": {
+            k: v
+            for k, v in settings.CONTENT_SECURITY_POLICY["DIRECTIVES"].items()
+            if k != "upgrade-insecure-requests"
+        },
+    }
+    plain_http = override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        SECURE_HSTS_SECONDS=0,
+        CONTENT_SECURITY_POLICY=policy,
+    )
+    plain_http.enable()
+    with django_db_blocker.unblock():
+        server = LiveServer("localhost")
+    yield server
+    server.stop()
+    plain_http.disable()
+
+
+@pytest.fixture
+def site(site_server, transactional_db):
+    """The base URL of a live site with the clinic's real content loaded."""
+    report = sync_content(SITE_CONTENT)
+    assert not report.errors
+    return site_server.url
+
+
+@pytest.fixture
+def phone(new_context):
+    """A page on a phone-sized screen (pytest-playwright screenshots it if the test fails)."""
+    return new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+
+
+@pytest.fixture
+def screenshot(request):
+    """Save a named screenshot of a page for people to look at (test-results/screenshots/)."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name):
+        path = SHOTS / f"{request.node.name}-{name}.png"
+        page.screenshot(path=path, full_page=True)
+        return path
+
+    return take

@@ -1,0 +1,84 @@
+"""A front-desk member of staff signs in with a one-time code and triages a new request."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group, User
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from playwright.sync_api import expect
+
+from appointments.models import AppointmentRequest, AuditEntry, Note
+from tests.appointments.factories import make_request
+from tests.conftest import STAFF_PASSWORD
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PATIENT_FIELDS = [
+    "first_name", "last_name", "email", "phone", "contact_method", "best_time", "service",
+    "patient_type", "insurance", "referral", "message",
+]  # fmt: skip
+
+
+def current_code(device):
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():06d}"
+
+
+def test_front_desk_signs_in_with_a_code_and_triages_a_new_spravato_request(site, page, screenshot):
+    user = User.objects.create_user("frontdesk", password=STAFF_PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name="Front desk"))
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    wanted = make_request(
+        first_name="Maria", last_name="Lopez", service="spravato", age=timedelta(hours=3)
+    )
+    make_request(first_name="Tom", service="tms")
+    make_request(first_name="Sam", service="spravato", status="contacted")
+    before = {field: getattr(wanted, field) for field in PATIENT_FIELDS}
+
+    page.goto(site + "/admin/")
+    page.get_by_label("Username").fill("frontdesk")
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
+    page.get_by_label("6-digit code from your authenticator app").fill(current_code(device))
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_text("new requests")).to_be_visible()  # counts on arrival
+    screenshot(page, "1-index")
+    page.get_by_role("link", name="Appointment requests", exact=True).first.click()
+    page.get_by_role("link", name="New", exact=True).click()
+    page.get_by_role("link", name="Spravato (esketamine) evaluation", exact=True).click()
+    rows = page.locator("#result_list tbody tr")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Maria Lopez")
+    screenshot(page, "2-filtered")
+
+    rows.first.get_by_role("link", name=wanted.reference).click()
+    expect(page.get_by_text("Maria", exact=True)).to_be_visible()
+    page.locator("#id_notes-0-text").fill("Called Maria, left a voicemail about Thursday.")
+    page.get_by_label("Status:").select_option("contacted")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    screenshot(page, "3-saved")
+
+    wanted.refresh_from_db()
+    assert wanted.status == "contacted"
+    assert Note.objects.get(request=wanted).author == user
+    assert {field: getattr(wanted, field) for field in PATIENT_FIELDS} == before
+    actions = list(
+        AuditEntry.objects.filter(reference=wanted.reference)
+        .order_by("at", "pk")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["viewed", "changed", "note"]
+
+    # The trail is on the request's page.
+    page.get_by_role("link", name=wanted.reference).first.click()
+    page.get_by_text("Audit trail").first.click()  # a collapsed section
+    trail = page.locator("table.audit-trail")
+    expect(trail).to_contain_text("status → Contacted")
+    expect(trail).to_contain_text("Added a note")
+    assert AppointmentRequest.objects.get(pk=wanted.pk).first_name == "Maria"
