@@ -15,9 +15,6 @@ from django.test.utils import override_settings
 from blog.content import sync_content
 from tests.conftest import SITE_CONTENT
 
-# Playwright's sync API runs an event loop in this thread; Django's ORM calls from the test
-# itself are still made one at a time.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -44,6 +41,20 @@ def pytest_collection_modifyitems(config, items):
     print(f"\n{reason}\n")
     for item in browser_tests:
         item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="package", autouse=True)
+def _orm_beside_playwright():
+    """Playwright's sync API runs an event loop in this thread, which makes Django refuse ORM
+    calls from the test; they are still made one at a time, so allow them here only (the
+    deployment checks rightly reject this variable anywhere else)."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
 
 
 @pytest.fixture(scope="session")
@@ -119,3 +130,22 @@ def screenshot(request):
         return path
 
     return take
+
+
+@pytest.fixture
+def staff_roles(transactional_db):
+    """The roles the data migration creates. Browser tests run in transactions that are
+    flushed afterwards, which empties the groups table, and Django's serialized rollback cannot
+    restore it here: with Playwright's event loop running, the ORM uses a different connection
+    object than the one holding the serialized data."""
+    import importlib
+
+    from django.contrib.auth.models import Group, Permission
+
+    roles = importlib.import_module("appointments.migrations.0002_staff_roles").ROLES
+    for name, codes in roles.items():
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(
+            Permission.objects.get(content_type__app_label=app, codename=codename)
+            for app, codename in (code.split(".") for code in codes)
+        )

@@ -27,7 +27,9 @@ def current_code(device):
     return f"{totp.token():06d}"
 
 
-def test_front_desk_signs_in_with_a_code_and_triages_a_new_spravato_request(site, page, screenshot):
+def test_front_desk_signs_in_with_a_code_and_triages_a_new_spravato_request(
+    site, staff_roles, page, screenshot
+):
     user = User.objects.create_user("frontdesk", password=STAFF_PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="Front desk"))
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
