@@ -12,26 +12,14 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
+from clinic_site.admin import ReadOnlyAdmin
+
 from . import export, retention
 from .models import AppointmentRequest, AuditEntry, Note, StatusChange
 
 Status = AppointmentRequest.Status
 
-PATIENT_FIELDS = [
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "contact_method",
-    "best_time",
-    "service",
-    "patient_type",
-    "insurance",
-    "referral",
-    "message",
-    "consent_contact",
-    "consent_not_emergency",
-]
+PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
 
 
 class AssignedFilter(admin.SimpleListFilter):
@@ -355,7 +343,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail, read-only. Only the clinical lead has the permission to see it."""
 
     list_display = ["at", "actor_username", "action", "reference", "detail"]
@@ -363,12 +351,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["reference", "actor_username"]
     date_hierarchy = "at"
     list_per_page = 100
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -69,21 +69,7 @@ class AppointmentRequestForm(forms.ModelForm):
 
     class Meta:
         model = AppointmentRequest
-        fields = [
-            "first_name",
-            "last_name",
-            "email",
-            "phone",
-            "contact_method",
-            "best_time",
-            "service",
-            "patient_type",
-            "insurance",
-            "referral",
-            "message",
-            "consent_contact",
-            "consent_not_emergency",
-        ]
+        fields = AppointmentRequest.PATIENT_FIELDS
         labels = {
             "first_name": "First name",
             "last_name": "Last name",

@@ -60,6 +60,22 @@ class AppointmentRequest(models.Model):
         SPAM = "spam", "Spam"
 
     OPEN_STATUSES = [Status.NEW, Status.CONTACTED]
+    # What the patient typed, in the form's order: read-only for staff.
+    PATIENT_FIELDS = [
+        "first_name",
+        "last_name",
+        "email",
+        "phone",
+        "contact_method",
+        "best_time",
+        "service",
+        "patient_type",
+        "insurance",
+        "referral",
+        "message",
+        "consent_contact",
+        "consent_not_emergency",
+    ]
 
     class ContactMethod(models.TextChoices):
         PHONE = "phone", "Phone call"

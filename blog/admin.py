@@ -1,9 +1,11 @@
 from django.contrib import admin
 
+from clinic_site.admin import ReadOnlyAdmin
+
 from .models import Article, Page
 
 
-class ContentAdmin(admin.ModelAdmin):
+class ContentAdmin(ReadOnlyAdmin):
     """Read-only: the text is edited in the files under content/ and loaded by sync_content."""
 
     list_filter = ["is_published"]
@@ -13,15 +15,6 @@ class ContentAdmin(admin.ModelAdmin):
     @admin.display(description="How to edit")
     def view_source_note(self, obj):
         return f"Edit content/{obj.source_path} and run `manage.py sync_content`."
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Article)

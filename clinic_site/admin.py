@@ -14,6 +14,19 @@ def needs_second_factor(request):
     )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records nobody edits in the admin: content synced from files, the audit trail."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ClinicAdminSite(admin.AdminSite):
     """Staff sign in with a password and then a one-time code (when STAFF_REQUIRE_2FA is on);
     the index page opens with the counts of new and overdue requests."""

@@ -15,7 +15,6 @@ from django.test.utils import override_settings
 from blog.content import sync_content
 from tests.conftest import SITE_CONTENT
 
-
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,10 +15,7 @@ from tests.conftest import STAFF_PASSWORD
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-PATIENT_FIELDS = [
-    "first_name", "last_name", "email", "phone", "contact_method", "best_time", "service",
-    "patient_type", "insurance", "referral", "message",
-]  # fmt: skip
+PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
 
 
 def current_code(device):
