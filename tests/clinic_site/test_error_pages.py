@@ -40,3 +40,20 @@ def test_server_error_page_renders_while_the_database_is_down(visitor):
     assert "Traceback" not in html
     assert "OperationalError" not in html
     assert "connection refused" not in html
+
+
+@pytest.mark.urls("tests.clinic_site.urls_failing")
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("url", "status", "title"),
+    [("/suspicious/", 400, "We could not understand that request"),
+     ("/forbidden/", 403, "You cannot open this page")],
+)  # fmt: skip
+def test_bad_and_forbidden_requests_get_branded_pages(visitor, url, status, title):
+    response = visitor.get(url)
+    assert response.status_code == status
+    html = response.content.decode()
+    assert title in html
+    assert get_clinic().tel_href in html
+    assert 'href="tel:988"' in html
+    assert "malformed" not in html

@@ -1,6 +1,7 @@
 """A URLconf for error-page tests: the site's own pages plus one that needs the database."""
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.http import HttpResponse
 from django.urls import path
 
@@ -11,6 +12,22 @@ def needs_database(request):
     return HttpResponse(str(User.objects.count()))
 
 
-urlpatterns = [path("needs-database/", needs_database), *site_urlpatterns]
+def suspicious(request):
+    raise SuspiciousOperation("a malformed request")
 
+
+def forbidden(request):
+    raise PermissionDenied
+
+
+urlpatterns = [
+    path("needs-database/", needs_database),
+    path("suspicious/", suspicious),
+    path("forbidden/", forbidden),
+    *site_urlpatterns,
+]
+
+handler400 = "clinic_site.views.bad_request"
+handler403 = "clinic_site.views.permission_denied"
+handler404 = "clinic_site.views.page_not_found"
 handler500 = "clinic_site.views.server_error"
