@@ -9,7 +9,7 @@ a retry and never shows an error for it.
 import logging
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -60,26 +60,31 @@ def _describe(exc):
 def send_notifications(pk):
     """Send whatever has not been sent for this request. True when nothing is left pending."""
     request_obj = AppointmentRequest.objects.get(pk=pk)
-    failures = []
+    failures, outgoing = [], []
     if request_obj.staff_notified_at is None:
-        if not settings.APPOINTMENT_NOTIFY_EMAILS:
-            failures.append("NoRecipientsConfigured")
+        if settings.APPOINTMENT_NOTIFY_EMAILS:
+            outgoing.append(("staff_notified_at", _staff_message(request_obj)))
         else:
-            try:
-                _staff_message(request_obj).send()
-                request_obj.staff_notified_at = timezone.now()
-            except Exception as exc:  # noqa: BLE001 (any failure: the request is safe, retry later)
-                failures.append(_describe(exc))
+            failures.append("NoRecipientsConfigured")
     if (
         settings.APPOINTMENT_ACKNOWLEDGE_PATIENT
         and request_obj.email
         and request_obj.patient_acknowledged_at is None
     ):
+        outgoing.append(("patient_acknowledged_at", _patient_message(request_obj)))
+    if outgoing:
+        # One connection for both messages: a mail server that hangs costs the patient one
+        # EMAIL_TIMEOUT, not one per message.
         try:
-            _patient_message(request_obj).send()
-            request_obj.patient_acknowledged_at = timezone.now()
-        except Exception as exc:  # noqa: BLE001
-            failures.append(_describe(exc))
+            with get_connection() as connection:
+                for field, message in outgoing:
+                    try:
+                        connection.send_messages([message])
+                        setattr(request_obj, field, timezone.now())
+                    except Exception as exc:  # noqa: BLE001 (the request is safe; retry later)
+                        failures.append(_describe(exc))
+        except Exception as exc:  # noqa: BLE001 (could not connect at all)
+            failures.extend(_describe(exc) for _ in outgoing)
     request_obj.notification_attempts += 1
     request_obj.notification_error = ", ".join(failures)[:100]
     request_obj.save(

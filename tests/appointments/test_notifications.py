@@ -158,7 +158,7 @@ def test_hanging_mail_server_times_out_and_the_patient_still_sees_success(
     response = submit()
     elapsed = time.monotonic() - started
     assert response.status_code == 302
-    assert elapsed < 5  # two e-mails at a 1-second timeout, not forever
+    assert elapsed < 1.9  # one connection attempt at a 1-second timeout, not one per e-mail
     request = AppointmentRequest.objects.get()
     assert request.staff_notified_at is None
     assert request.notification_error == "Timeout, Timeout"
