@@ -436,10 +436,9 @@ def sync_content(content_dir=None):
 def content_signature(content_dir=None):
     """What changes when any content file changes: used to re-sync in development."""
     content_dir = Path(content_dir or settings.CONTENT_DIR)
-    return tuple(
-        sorted(
-            (str(p), p.stat().st_mtime_ns, p.stat().st_size)
-            for p in content_dir.rglob("*")
-            if p.is_file()
-        )
-    )
+    signature = []
+    for path in content_dir.rglob("*"):
+        if path.is_file():
+            stat = path.stat()
+            signature.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(signature))

@@ -18,8 +18,19 @@ class Tag(models.Model):
 
 
 class ArticleQuerySet(models.QuerySet):
+    # What an article card (lists, related articles, the home page) shows.
+    CARD_FIELDS = ("slug", "title", "summary", "published_on", "updated_on", "word_count", "hero")
+
     def published(self):
         return self.filter(is_published=True, published_on__lte=timezone.localdate())
+
+    def cards(self):
+        return self.only(*self.CARD_FIELDS)
+
+    def cards_by_slug(self, slugs):
+        """{slug: article} for the published ones among `slugs`, in one query."""
+        wanted = [slug for slug in slugs if slug]
+        return {a.slug: a for a in self.published().cards().filter(slug__in=wanted)}
 
 
 class ContentFields(models.Model):

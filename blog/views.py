@@ -8,7 +8,6 @@ from .search import order_by_ids, search_ids
 from .seo import article_jsonld
 
 PER_PAGE = 10
-LIST_FIELDS = ("slug", "title", "summary", "published_on", "updated_on", "word_count", "hero")
 
 
 @public_page
@@ -17,9 +16,9 @@ def article_list(request):
     if query:
         # Paginate the ranked ids, then fetch only this page's articles in that order.
         page = Paginator(search_ids(query), PER_PAGE).get_page(request.GET.get("page"))
-        articles = order_by_ids(Article.objects.only(*LIST_FIELDS), page.object_list)
+        articles = order_by_ids(Article.objects.cards(), page.object_list)
     else:
-        page = Paginator(Article.objects.published().only(*LIST_FIELDS), PER_PAGE).get_page(
+        page = Paginator(Article.objects.published().cards(), PER_PAGE).get_page(
             request.GET.get("page")
         )
         articles = page.object_list
@@ -33,9 +32,7 @@ def article_list(request):
 @public_page
 def tag(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
-    page = Paginator(tag.articles.published().only(*LIST_FIELDS), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    page = Paginator(tag.articles.published().cards(), PER_PAGE).get_page(request.GET.get("page"))
     if not page.object_list:
         return render(request, "blog/article_list.html", {"tag": tag, "page": page}, status=404)
     return render(
@@ -49,13 +46,9 @@ def tag(request, slug):
 def article_detail(request, slug):
     article = get_object_or_404(Article.objects.published().prefetch_related("tags"), slug=slug)
     # Related, previous and next were worked out at sync time: one query fetches them all.
-    wanted = [*article.related_slugs, article.previous_slug, article.next_slug]
-    linked = {
-        a.slug: a
-        for a in Article.objects.published()
-        .filter(slug__in=[s for s in wanted if s])
-        .only(*LIST_FIELDS)
-    }
+    linked = Article.objects.cards_by_slug(
+        [*article.related_slugs, article.previous_slug, article.next_slug]
+    )
     return render(
         request,
         "blog/article_detail.html",

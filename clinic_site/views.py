@@ -8,7 +8,6 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
 from blog.models import Article, Page
-from blog.views import LIST_FIELDS
 
 from .cache import public_page
 from .clinic import get_clinic
@@ -24,7 +23,7 @@ def home(request):
         "pages/home.html",
         {
             "services": Page.objects.published().filter(section=Page.Section.SERVICES),
-            "latest": Article.objects.published().only(*LIST_FIELDS)[:3],
+            "latest": Article.objects.published().cards()[:3],
             "jsonld": clinic_jsonld(request),
         },
     )
@@ -53,12 +52,7 @@ def _page(request, slug, section):
     page = get_object_or_404(Page.objects.published(), slug=slug, section=section)
     related = []
     if page.related_slugs:
-        found = {
-            a.slug: a
-            for a in Article.objects.published()
-            .filter(slug__in=page.related_slugs)
-            .only(*LIST_FIELDS)
-        }
+        found = Article.objects.cards_by_slug(page.related_slugs)
         related = [found[s] for s in page.related_slugs if s in found]
     return render(request, "pages/page.html", {"page": page, "related": related})
 
