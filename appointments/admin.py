@@ -85,6 +85,17 @@ class NoteInline(admin.StackedInline):
         return False
 
 
+def mark_as(status):
+    """The admin action "Mark as <status>" for the selected requests."""
+
+    @admin.action(description=f"Mark as {status.label.lower()}", permissions=["change"])
+    def action(modeladmin, request, queryset):
+        moved = sum(obj.change_status(status, request.user) for obj in queryset)
+        modeladmin.message_user(request, f"{moved} request(s) marked {status.label.lower()}.")
+
+    return action
+
+
 @admin.register(AppointmentRequest)
 class AppointmentRequestAdmin(admin.ModelAdmin):
     list_display = [
@@ -232,30 +243,21 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         return response
 
     def save_model(self, request, obj, form, change):
-        changed = [f for f in form.changed_data if f in {"status", "assignee"}]
-        new_status = obj.status
-        obj.status = form.initial.get("status", obj.status)
-        super().save_model(request, obj, form, change)
-        obj.set_status(new_status, request.user)
-        if changed:
-            detail = ", ".join(
-                f"status → {obj.get_status_display()}"
-                if f == "status"
-                else f"assignee → {obj.assignee or 'nobody'}"
-                for f in changed
-            )
-            AuditEntry.record(request.user, AuditEntry.Action.CHANGED, obj.reference, detail)
+        # Status and assignee are the only fields staff edit; the model writes them with their
+        # history and audit entry, comparing with the stored row (the form has already put the
+        # new values on obj).
+        obj.triage(request.user, **{name: getattr(obj, name) for name in form.changed_data})
 
     def save_formset(self, request, form, formset, change):
-        notes = formset.save(commit=False)
-        for note in notes:
-            if isinstance(note, Note):
-                note.author = request.user
-                note.save()
-                AuditEntry.record(
-                    request.user, AuditEntry.Action.NOTE_ADDED, form.instance.reference
-                )
-        formset.save_m2m()
+        if formset.model is not Note:
+            return super().save_formset(request, form, formset, change)
+        # Only new notes are taken (existing ones are read-only); the admin's own change
+        # message then names the notes as saved.
+        formset.save(commit=False)
+        formset.new_objects = [
+            form.instance.add_note(note.text, request.user) for note in formset.new_objects
+        ]
+        return None
 
     def has_add_permission(self, request):
         return False  # requests come from the Contact page only
@@ -271,57 +273,20 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     # --- actions ---
 
-    def _move(self, request, queryset, status):
-        moved = 0
-        for obj in queryset:
-            if obj.set_status(status, request.user):
-                moved += 1
-                AuditEntry.record(
-                    request.user,
-                    AuditEntry.Action.CHANGED,
-                    obj.reference,
-                    f"status → {obj.get_status_display()}",
-                )
-        self.message_user(request, f"{moved} request(s) marked {Status(status).label.lower()}.")
-
-    @admin.action(description="Mark as contacted", permissions=["change"])
-    def mark_contacted(self, request, queryset):
-        self._move(request, queryset, Status.CONTACTED)
-
-    @admin.action(description="Mark as scheduled", permissions=["change"])
-    def mark_scheduled(self, request, queryset):
-        self._move(request, queryset, Status.SCHEDULED)
-
-    @admin.action(description="Mark as closed", permissions=["change"])
-    def mark_closed(self, request, queryset):
-        self._move(request, queryset, Status.CLOSED)
-
-    @admin.action(description="Mark as spam", permissions=["change"])
-    def mark_spam(self, request, queryset):
-        self._move(request, queryset, Status.SPAM)
+    mark_contacted = mark_as(Status.CONTACTED)
+    mark_scheduled = mark_as(Status.SCHEDULED)
+    mark_closed = mark_as(Status.CLOSED)
+    mark_spam = mark_as(Status.SPAM)
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):
         for obj in queryset.exclude(assignee=request.user):
-            obj.assignee = request.user
-            obj.save(update_fields=["assignee"])
-            AuditEntry.record(
-                request.user,
-                AuditEntry.Action.CHANGED,
-                obj.reference,
-                f"assignee → {request.user}",
-            )
+            obj.assign(request.user, request.user)
         self.message_user(request, "Assigned to you.")
 
     @admin.action(description="Export selected to CSV", permissions=["export"])
     def export_csv(self, request, queryset):
-        response, count = export.csv_response(queryset)
-        AuditEntry.record(
-            request.user,
-            AuditEntry.Action.EXPORTED,
-            detail=f"{count} request(s) exported to CSV",
-        )
-        return response
+        return export.csv_response(queryset, by=request.user)
 
     @admin.action(
         description="Purge selected (closed, declined or spam only)", permissions=["purge"]

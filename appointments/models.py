@@ -2,7 +2,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -158,17 +158,61 @@ class AppointmentRequest(models.Model):
     def get_admin_url(self):
         return reverse("admin:appointments_appointmentrequest_change", args=[self.pk])
 
-    def set_status(self, status, by):
-        """Move to `status`, recording who did it and when. Returns False if nothing changed."""
-        if status == self.status:
-            return False
-        now = timezone.now()
-        StatusChange.objects.create(
-            request=self, from_status=self.status, to_status=status, changed_by=by, changed_at=now
-        )
-        self.status, self.status_changed_at = status, now
-        AppointmentRequest.objects.filter(pk=self.pk).update(status=status, status_changed_at=now)
-        return True
+    def change_status(self, new, by):
+        """Move to status `new` on behalf of `by`. Returns False if it already had it."""
+        return bool(self.triage(by, status=new))
+
+    def assign(self, user, by):
+        """Give the request to `user` (None: to nobody). Returns False if it already had it."""
+        return bool(self.triage(by, assignee=user))
+
+    def triage(self, by, **changes):
+        """Change `status` and/or `assignee`, and write the status history and one audit entry
+        with them, all or nothing. Returns the names of the fields that changed."""
+        with transaction.atomic():
+            # Compared with the stored row, locked, so two people working the same request
+            # at once each record the step they really took.
+            stored = AppointmentRequest.objects.select_for_update().get(pk=self.pk)
+            changes = {
+                name: value
+                for name, value in changes.items()
+                if getattr(value, "pk", value)
+                != getattr(stored, self._meta.get_field(name).attname)
+            }
+            if not changes:
+                return []
+            if "status" in changes:
+                changes["status_changed_at"] = timezone.now()
+                StatusChange.objects.create(
+                    request=self,
+                    from_status=stored.status,
+                    to_status=changes["status"],
+                    changed_by=by,
+                    changed_at=changes["status_changed_at"],
+                )
+            AppointmentRequest.objects.filter(pk=self.pk).update(**changes)
+            for name, value in changes.items():
+                setattr(self, name, value)
+            AuditEntry.record(
+                by, AuditEntry.Action.CHANGED, self.reference, self._change_text(changes)
+            )
+        return [name for name in changes if name != "status_changed_at"]
+
+    def _change_text(self, changes):
+        """What the audit trail says about a change: "status → Contacted, assignee → ann"."""
+        parts = []
+        if "status" in changes:
+            parts.append(f"status → {self.get_status_display()}")
+        if "assignee" in changes:
+            parts.append(f"assignee → {self.assignee or 'nobody'}")
+        return ", ".join(parts)
+
+    def add_note(self, text, by):
+        """Add an internal note by `by`, and its audit entry, all or nothing."""
+        with transaction.atomic():
+            note = Note.objects.create(request=self, text=text, author=by)
+            AuditEntry.record(by, AuditEntry.Action.NOTE_ADDED, self.reference)
+        return note
 
     @property
     def is_open(self):
@@ -250,11 +294,19 @@ class AuditEntry(models.Model):
 
     @classmethod
     def record(cls, user, action, reference="", detail=""):
+        return cls.record_each(user, action, [reference], detail)[0]
+
+    @classmethod
+    def record_each(cls, user, action, references, detail=""):
+        """One entry per reference, all written in one query."""
         actor = user if getattr(user, "is_authenticated", False) else None
-        return cls.objects.create(
-            actor=actor,
-            actor_username=actor.get_username() if actor else "system",
-            action=action,
-            reference=reference,
-            detail=detail[:500],
+        return cls.objects.bulk_create(
+            cls(
+                actor=actor,
+                actor_username=actor.get_username() if actor else "system",
+                action=action,
+                reference=reference,
+                detail=detail[:500],
+            )
+            for reference in references
         )

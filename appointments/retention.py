@@ -41,15 +41,5 @@ def purge(queryset, actor=None, dry_run=False, why="purged"):
     if not dry_run and references:
         with transaction.atomic():
             AppointmentRequest.objects.filter(reference__in=references).delete()
-            username = actor.get_username() if actor else "system"
-            AuditEntry.objects.bulk_create(
-                AuditEntry(
-                    actor=actor,
-                    actor_username=username,
-                    action=AuditEntry.Action.PURGED,
-                    reference=reference,
-                    detail=why,
-                )
-                for reference in references
-            )
+            AuditEntry.record_each(actor, AuditEntry.Action.PURGED, references, detail=why)
     return PurgeReport(references=references, dry_run=dry_run)

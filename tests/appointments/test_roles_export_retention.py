@@ -202,7 +202,7 @@ class TestRetention:
 
 def test_status_history_goes_with_the_request_but_audit_stays(lead):
     request = make_request(status="closed", age=timedelta(days=400))
-    request.set_status("spam", None)
+    request.change_status("spam", None)
     call_command("purge_requests", stdout=io.StringIO())
     assert not StatusChange.objects.exists()
     assert AuditEntry.objects.filter(reference=request.reference).exists()
