@@ -1,6 +1,7 @@
 import re
 import secrets
 import time
+from dataclasses import dataclass
 
 import phonenumbers
 from crispy_forms.helper import FormHelper
@@ -16,21 +17,30 @@ from .models import AppointmentRequest
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Control characters other than line breaks and tabs have no place in a message either.
 MESSAGE_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-TOKEN_SALT = "appointments.form-token"  # noqa: S105 (a namespace, not a secret)
+# Namespaces the signature (not a secret). The version is there so that a token of an older
+# format fails its signature check instead of decoding into something else.
+TOKEN_SALT = "appointments.form-token.v2"  # noqa: S105
+TOKEN_MAX_AGE = 24 * 3600  # a form left open longer than this is sent again
+
+
+@dataclass(frozen=True)
+class FormToken:
+    nonce: str  # names this submission: a second POST of the same form makes no second record
+    age: float  # seconds since the form was served
 
 
 def new_form_token():
-    """A signed, timestamped nonce: proves when the form was served and names this submission."""
-    return signing.TimestampSigner(salt=TOKEN_SALT).sign(secrets.token_urlsafe(24))
+    """A signed nonce with the time the form was served."""
+    return signing.dumps([secrets.token_urlsafe(24), time.time()], salt=TOKEN_SALT)
 
 
 def read_form_token(token):
-    """(nonce, seconds since the form was served); raises signing.BadSignature if forged or
-    older than a day."""
-    signer = signing.TimestampSigner(salt=TOKEN_SALT)
-    nonce = signer.unsign(token, max_age=24 * 3600)
-    served_at = signing.b62_decode(token.rsplit(signer.sep, 2)[1])
-    return nonce, time.time() - served_at
+    """The FormToken, or None if it is forged, garbled or older than TOKEN_MAX_AGE."""
+    try:
+        nonce, served_at = signing.loads(token, salt=TOKEN_SALT, max_age=TOKEN_MAX_AGE)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return FormToken(nonce, time.time() - served_at)
 
 
 class AppointmentRequestForm(forms.ModelForm):

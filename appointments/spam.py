@@ -5,26 +5,16 @@ import hashlib
 import hmac
 
 from django.conf import settings
-from django.core import signing
 from django.core.cache import cache
 
-from .forms import read_form_token
 
-
-def looks_like_a_bot(post):
+def looks_like_a_bot(post, token):
     """True for a filled honeypot, a missing form token, or a form sent faster than a person
-    can fill it. An expired or unreadable token is not a bot: the form asks the person to
-    send it again."""
-    if post.get("website"):
+    can fill it. `token` is the form token as read_form_token read it: None (expired or
+    unreadable) is not a bot; the form asks the person to send it again."""
+    if post.get("website") or not post.get("form_token"):
         return True
-    token = post.get("form_token")
-    if not token:
-        return True
-    try:
-        _, age = read_form_token(token)
-    except signing.BadSignature:
-        return False
-    return age < settings.APPOINTMENT_MIN_FILL_SECONDS
+    return token is not None and token.age < settings.APPOINTMENT_MIN_FILL_SECONDS
 
 
 def client_ip(request):

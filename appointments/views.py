@@ -87,25 +87,27 @@ def _submit(request):
         return problem
     if spam.is_rate_limited(request):
         return render(request, "appointments/rate_limited.html", status=429)
-    if spam.looks_like_a_bot(request.POST):
+    token = read_form_token(request.POST.get("form_token", ""))
+    if spam.looks_like_a_bot(request.POST, token):
         # An ordinary-looking success, and no record.
         spam.count_submission(request)
         return _thank(request, new_reference())
 
     form = AppointmentRequestForm(request.POST)
-    nonce = _valid_nonce(form)
-    if nonce is None or not form.is_valid():
+    if token is None:
+        return _form_page(request, _expired(form), status=400)
+    if not form.is_valid():
         return _form_page(request, form, status=400)
     try:
         with transaction.atomic():
             appointment = form.save(commit=False)
-            appointment.submission_token = nonce
+            appointment.submission_token = token.nonce
             appointment.save()
             # E-mails only once the request is safely stored.
             transaction.on_commit(partial(notify.send_notifications, appointment.pk))
     except IntegrityError:
         # The same form sent twice (a double click, a resubmitted page): one record.
-        appointment = AppointmentRequest.objects.filter(submission_token=nonce).first()
+        appointment = AppointmentRequest.objects.filter(submission_token=token.nonce).first()
         if appointment is None:
             raise
     else:
@@ -113,20 +115,16 @@ def _submit(request):
     return _thank(request, appointment.reference)
 
 
-def _valid_nonce(form):
-    """The form token's nonce, or None after adding an error and a fresh token to the form."""
-    try:
-        nonce, _ = read_form_token(form.data.get("form_token", ""))
-        return nonce
-    except Exception:  # noqa: BLE001 (expired, forged or garbled: the person sends again)
-        form.data = form.data.copy()
-        form.data["form_token"] = new_form_token()
-        form.is_valid()
-        form.add_error(
-            None,
-            "This form had been open for too long. Please check your details and send it again.",
-        )
-        return None
+def _expired(form):
+    """The form again, with what the person typed, a fresh token and a word on why."""
+    form.data = form.data.copy()
+    form.data["form_token"] = new_form_token()
+    form.is_valid()
+    form.add_error(
+        None,
+        "This form had been open for too long. Please check your details and send it again.",
+    )
+    return form
 
 
 def _thank(request, reference):

@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core import mail
 
+from appointments.forms import read_form_token
 from appointments.models import AppointmentRequest
 
 from .conftest import aged_token, urlencoded
@@ -179,13 +180,19 @@ class TestValidation:
             ("id_consent_not_emergency", "Tick this box to confirm that this is not an emergency.")
         ]
 
-    def test_expired_form_asks_the_person_to_send_again_and_keeps_values(self, submit):
-        response = submit(form_token=aged_token(2 * 24 * 3600))
+    @pytest.mark.parametrize("token", ["two days old", "garbled:1abc:notasignature"])
+    def test_expired_form_asks_the_person_to_send_again_and_keeps_values(self, submit, token):
+        if token == "two days old":
+            token = aged_token(2 * 24 * 3600)
+        response = submit(form_token=token)
         html = response.content.decode()
         assert response.status_code == 400
         assert "This form had been open for too long" in html
         assert 'value="Ann"' in html
         assert AppointmentRequest.objects.count() == 0
+        # A fresh token, so that sending the form again (after a person's pause) goes through.
+        fresh = re.search(r'name="form_token" value="([^"]+)"', html)[1]
+        assert read_form_token(fresh) is not None
 
 
 def test_patient_is_acknowledged_and_staff_notified_without_phi(
