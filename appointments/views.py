@@ -8,6 +8,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clinic_site.http import error_page
 from clinic_site.services import Service
 
 from . import notify, spam
@@ -49,29 +50,23 @@ def _form_page(request, form, status=200):
     return render(request, "appointments/contact.html", {"form": form}, status=status)
 
 
-def _problem(request, status, title, message):
-    return render(
-        request, "error.html", {"status": status, "title": title, "message": message}, status=status
-    )
-
-
 def _malformed(request):
     """A response for a body no browser sends from this form, or None."""
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-        return _problem(
+        return error_page(
             request,
             413,
             "Your request is too long to send",
             "Please shorten your message to 2,000 characters or fewer and send it again.",
         )
     if request.content_type != "application/x-www-form-urlencoded":
-        return _problem(
+        return error_page(
             request, 400, "We could not read your request", "Please send the form again."
         )
     try:
         parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
-        return _problem(
+        return error_page(
             request,
             400,
             "We could not read your request",
