@@ -3,6 +3,7 @@ from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
+from django.urls import reverse
 
 from appointments.forms import new_form_token
 
@@ -40,13 +41,16 @@ def urlencoded(data):
     return urlencode({k: v for k, v in data.items() if v is not None})
 
 
+def send(browser, data):
+    """POST the contact form as a browser does."""
+    return browser.post(
+        reverse("appointments:contact"),
+        urlencoded(data),
+        content_type="application/x-www-form-urlencoded",
+    )
+
+
 @pytest.fixture
 def submit(client, form_data):
-    def post(**changes):
-        return client.post(
-            "/contact/",
-            urlencoded({**form_data, **changes}),
-            content_type="application/x-www-form-urlencoded",
-        )
-
-    return post
+    """Send the form data, with `changes`, from the test's client."""
+    return lambda **changes: send(client, {**form_data, **changes})

@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentRequest, AuditEntry, Note, StatusChange
@@ -12,11 +13,24 @@ from .factories import make_many, make_request
 
 pytestmark = pytest.mark.django_db
 
-LIST = "/admin/appointments/appointmentrequest/"
+LIST = reverse("admin:appointments_appointmentrequest_changelist")
 
 
 def change_url(request):
-    return f"{LIST}{request.pk}/change/"
+    return request.get_admin_url()
+
+
+def change_form(**fields):
+    """What a request's page sends: status, assignee and the inlines' management forms."""
+    return {
+        "status": "new",
+        "assignee": "",
+        "status_changes-TOTAL_FORMS": "0",
+        "status_changes-INITIAL_FORMS": "0",
+        "notes-TOTAL_FORMS": "0",
+        "notes-INITIAL_FORMS": "0",
+        **fields,
+    }
 
 
 @pytest.fixture
@@ -26,10 +40,7 @@ def desk(make_staff, signed_in):
 
 
 def rows(response):
-    return re.findall(
-        r'<a href="/admin/appointments/appointmentrequest/(\d+)/change/',
-        (response.content.decode()),
-    )
+    return re.findall(rf'<a href="{re.escape(LIST)}(\d+)/change/', response.content.decode())
 
 
 def test_list_shows_what_staff_need_at_a_glance(desk):
@@ -103,7 +114,7 @@ def test_index_shows_new_and_overdue_counts(desk):
     make_request(age=timedelta(days=6))
     make_request()
     make_request(status="closed", age=timedelta(days=9))
-    html = browser.get("/admin/").content.decode()
+    html = browser.get(reverse("admin:index")).content.decode()
     assert re.search(r"<strong>2</strong> new requests", html)
     assert re.search(r"<strong>1</strong> overdue", html)
 
@@ -126,7 +137,7 @@ def test_list_stays_within_eight_queries(desk, django_assert_max_num_queries):
     make_many(600)
     # The session's idle expiry is written at most once a minute (one UPDATE); this first
     # request is the one that writes it, the steady state is what follows.
-    browser.get("/admin/")
+    browser.get(reverse("admin:index"))
     for url in (LIST, f"{LIST}?status__exact=new&service__exact=tms", f"{LIST}?overdue=yes",
                 f"{LIST}?q=Last12", f"{LIST}?assigned=me", f"{LIST}?p=3"):  # fmt: skip
         with django_assert_max_num_queries(8):
@@ -142,16 +153,12 @@ def test_patient_fields_are_read_only_and_status_changes_are_recorded(desk):
 
     response = browser.post(
         change_url(request),
-        {
-            "status": "contacted",
-            "assignee": str(user.pk),
-            "first_name": "Mallory",
-            "email": "mallory@example.org",
-            "status_changes-TOTAL_FORMS": "0",
-            "status_changes-INITIAL_FORMS": "0",
-            "notes-TOTAL_FORMS": "0",
-            "notes-INITIAL_FORMS": "0",
-        },
+        change_form(
+            status="contacted",
+            assignee=str(user.pk),
+            first_name="Mallory",
+            email="mallory@example.org",
+        ),
     )
     assert response.status_code == 302
     request.refresh_from_db()
@@ -184,23 +191,20 @@ def test_actions_mark_status_and_assign(desk):
 def test_notes_are_append_only(desk):
     user, browser = desk
     request = make_request()
-    form = {
-        "status": "new",
-        "assignee": "",
-        "status_changes-TOTAL_FORMS": "0",
-        "status_changes-INITIAL_FORMS": "0",
+    form = change_form(**{
         "notes-TOTAL_FORMS": "1",
-        "notes-INITIAL_FORMS": "0",
         "notes-0-text": "Left a voicemail at 10:05.",
         "notes-0-request": str(request.pk),
-    }
+    })  # fmt: skip
     assert browser.post(change_url(request), form).status_code == 302
     note = Note.objects.get()
     assert (note.text, note.author) == ("Left a voicemail at 10:05.", user)
 
     page = browser.get(change_url(request)).content.decode()
     assert "Left a voicemail at 10:05." in page
-    assert 'name="notes-0-text"' not in page.split("Left a voicemail")[0][-600:]
+    # The note is shown as text, not in a box to edit; a new one goes in a fresh box.
+    assert '<div class="readonly">Left a voicemail at 10:05.</div>' in page
+    assert 'name="notes-0-text"' not in page and 'name="notes-1-text"' in page
     assert 'name="notes-0-DELETE"' not in page
 
     # An attempt to rewrite the existing note is ignored.
@@ -215,8 +219,13 @@ def test_notes_are_append_only(desk):
 def test_no_one_adds_or_deletes_requests_in_the_admin(make_staff, signed_in):
     boss = signed_in(make_staff("boss", role=None, is_superuser=True))
     request = make_request()
-    assert boss.get(f"{LIST}add/").status_code == 403
-    assert boss.get(f"{LIST}{request.pk}/delete/").status_code == 403
+    assert boss.get(reverse("admin:appointments_appointmentrequest_add")).status_code == 403
+    assert (
+        boss.get(
+            reverse("admin:appointments_appointmentrequest_delete", args=[request.pk])
+        ).status_code
+        == 403
+    )
 
 
 def test_viewing_a_request_is_audited_without_phi(desk):
@@ -236,8 +245,18 @@ def test_changes_are_audited_and_shown_on_the_request(desk):
     browser.post(LIST, {"action": "mark_contacted", "_selected_action": [request.pk]})
     entry = AuditEntry.objects.get(action="changed")
     assert entry.detail == "status → Contacted"
-    trail = browser.get(change_url(request)).content.decode().split('class="audit-trail"')[1]
-    assert "frontdesk" in trail and "status → Contacted" in trail and "Viewed" not in trail[:0]
+    # Newest first, this very viewing included.
+    assert audit_trail(browser, request) == [
+        ("frontdesk", "Viewed", ""),
+        ("frontdesk", "Changed", "status → Contacted"),
+    ]
+
+
+def audit_trail(browser, request):
+    """(who, what, detail) for each line of the audit trail on the request's page."""
+    html = browser.get(change_url(request)).content.decode()
+    table = html.split('<table class="audit-trail">', 1)[1].split("</table>", 1)[0]
+    return re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>([^<]*)</td><td>([^<]*)</td>", table)
 
 
 @pytest.mark.parametrize(
