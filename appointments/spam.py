@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core import signing
 from django.core.cache import cache
 
+from clinic_site.http import client_ip
+
 from .forms import read_form_token
 
 
@@ -25,18 +27,6 @@ def looks_like_a_bot(post):
     except signing.BadSignature:
         return False
     return age < settings.APPOINTMENT_MIN_FILL_SECONDS
-
-
-def client_ip(request):
-    """The client's address; behind N trusted proxies, the Nth address from the right of
-    X-Forwarded-For (the one our own proxy saw)."""
-    proxies = settings.RATE_LIMIT_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [p for p in forwarded if p]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _key(request):

@@ -2,59 +2,14 @@ import logging
 
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 
-from blog.models import Article, Page
-
-from .cache import public_page
 from .clinic import get_clinic
-from .seo import clinic_jsonld
 
 logger = logging.getLogger(__name__)
-
-
-@public_page
-def home(request):
-    return render(
-        request,
-        "pages/home.html",
-        {
-            "services": Page.objects.published().filter(section=Page.Section.SERVICES),
-            "latest": Article.objects.published().cards()[:3],
-            "jsonld": clinic_jsonld(request),
-        },
-    )
-
-
-@public_page
-def services(request):
-    return render(
-        request,
-        "pages/services.html",
-        {"services": Page.objects.published().filter(section=Page.Section.SERVICES)},
-    )
-
-
-@public_page
-def service(request, slug):
-    return _page(request, slug, Page.Section.SERVICES)
-
-
-@public_page
-def page(request, slug):
-    return _page(request, slug, Page.Section.CLINIC)
-
-
-def _page(request, slug, section):
-    page = get_object_or_404(Page.objects.published(), slug=slug, section=section)
-    related = []
-    if page.related_slugs:
-        found = Article.objects.cards_by_slug(page.related_slugs)
-        related = [found[s] for s in page.related_slugs if s in found]
-    return render(request, "pages/page.html", {"page": page, "related": related})
 
 
 def robots_txt(request):

@@ -1,0 +1,14 @@
+from django.conf import settings
+
+
+def client_ip(request):
+    """The client's address; behind N trusted proxies, the Nth address from the right of
+    X-Forwarded-For (the one our own proxy saw). The contact form's rate limit and the
+    staff sign-in lockout (django-axes) both count by it."""
+    proxies = settings.RATE_LIMIT_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")
