@@ -7,6 +7,8 @@ import hmac
 from django.conf import settings
 from django.core.cache import cache
 
+from clinic_site.http import client_ip
+
 
 def looks_like_a_bot(post, token):
     """True for a filled honeypot, a missing form token, or a form sent faster than a person
@@ -15,18 +17,6 @@ def looks_like_a_bot(post, token):
     if post.get("website") or not post.get("form_token"):
         return True
     return token is not None and token.age < settings.APPOINTMENT_MIN_FILL_SECONDS
-
-
-def client_ip(request):
-    """The client's address; behind N trusted proxies, the Nth address from the right of
-    X-Forwarded-For (the one our own proxy saw)."""
-    proxies = settings.RATE_LIMIT_TRUSTED_PROXIES
-    if proxies:
-        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
-        forwarded = [p for p in forwarded if p]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
 
 
 def _key(request):

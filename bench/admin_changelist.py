@@ -85,7 +85,7 @@ def main():
     )
     device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
     client = Client(HTTP_X_FORWARDED_PROTO="https")
-    client.force_login(user, backend="clinic_site.auth.ModelBackendOneQuery")
+    client.force_login(user, backend="staff.backends.ModelBackendOneQuery")
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()

@@ -1,5 +1,6 @@
-"""Responses every app may send."""
+"""Helpers every app may use: the branded error response and the client's address."""
 
+from django.conf import settings
 from django.shortcuts import render
 
 
@@ -12,3 +13,16 @@ def error_page(request, status, title, message):
         {"status": status, "title": title, "message": message},
         status=status,
     )
+
+
+def client_ip(request):
+    """The client's address; behind N trusted proxies, the Nth address from the right of
+    X-Forwarded-For (the one our own proxy saw). The contact form's rate limit and the
+    staff sign-in lockout (django-axes) both count by it."""
+    proxies = settings.RATE_LIMIT_TRUSTED_PROXIES
+    if proxies:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [p for p in forwarded if p]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR", "")

@@ -3,23 +3,24 @@ from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from blog import pages
 from blog.sitemaps import SITEMAPS
 
 from . import views
 from .cache import public_page
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", pages.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path(settings.ADMIN_URL_PATH, admin.site.urls),
     path("blog/", include("blog.urls")),
     path("contact/", include("appointments.urls")),
-    path("services/", views.services, name="services"),
-    path("services/<slug:slug>/", views.service, name="service"),
+    path("services/", pages.services, name="services"),
+    path("services/<slug:slug>/", pages.service, name="service"),
     # Clinic pages from content/pages/ (about, privacy, accessibility); keep this last.
-    path("<slug:slug>/", views.page, name="page"),
+    path("<slug:slug>/", pages.page, name="page"),
 ]
 
 handler400 = "clinic_site.views.bad_request"

@@ -58,7 +58,7 @@ def signed_in():
 
     def sign_in(user):
         browser = Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="testserver")
-        browser.force_login(user, backend="clinic_site.auth.ModelBackendOneQuery")
+        browser.force_login(user, backend="staff.backends.ModelBackendOneQuery")
         device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
         session = browser.session
         session[DEVICE_ID_SESSION_KEY] = device.persistent_id

@@ -87,4 +87,4 @@ def second_factor(request, site):
         context["secret"] = " ".join(
             device.config_url.split("secret=")[1].split("&")[0][i : i + 4] for i in range(0, 32, 4)
         )
-    return TemplateResponse(request, "admin/two_factor.html", context)
+    return TemplateResponse(request, "staff/two_factor.html", context)

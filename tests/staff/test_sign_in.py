@@ -13,6 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -20,8 +21,17 @@ from tests.conftest import STAFF_PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-LOGIN = "/admin/login/"
-TWO_FACTOR = "/admin/2fa/"
+
+def login_url():
+    return reverse("admin:login")
+
+
+def two_factor_url():
+    return reverse("admin:two_factor")
+
+
+def requests_url():
+    return reverse("admin:appointments_appointmentrequest_changelist")
 
 
 def browser(address="203.0.113.10"):
@@ -29,7 +39,10 @@ def browser(address="203.0.113.10"):
 
 
 def sign_in(client, username, password=STAFF_PASSWORD):
-    return client.post(LOGIN, {"username": username, "password": password, "next": "/admin/"})
+    return client.post(
+        login_url(),
+        {"username": username, "password": password, "next": reverse("admin:index")},
+    )
 
 
 def code_for(device):
@@ -66,15 +79,16 @@ class TestLockout:
         assert sign_in(client, "frontdesk").status_code == 429
         lead = signed_in(make_staff("lead", role="Clinical lead"))
         attempt = AccessAttempt.objects.get(username="frontdesk")
-        page = lead.get(f"/admin/axes/accessattempt/{attempt.pk}/delete/")
+        delete = reverse("admin:axes_accessattempt_delete", args=[attempt.pk])
+        page = lead.get(delete)
         assert page.status_code == 200
-        lead.post(f"/admin/axes/accessattempt/{attempt.pk}/delete/", {"post": "yes"})
+        lead.post(delete, {"post": "yes"})
         assert not AccessAttempt.objects.exists()
         assert sign_in(client, "frontdesk").status_code == 302
 
     def test_front_desk_cannot_reset_lockouts(self, make_staff, signed_in):
         desk = signed_in(make_staff("frontdesk"))
-        assert desk.get("/admin/axes/accessattempt/").status_code == 403
+        assert desk.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
 
 
 class TestTwoStepSignIn:
@@ -82,45 +96,45 @@ class TestTwoStepSignIn:
         make_staff("frontdesk")
         client = browser()
         assert sign_in(client, "frontdesk").status_code == 302
-        response = client.get("/admin/appointments/appointmentrequest/")
+        response = client.get(requests_url())
         assert response.status_code == 302
-        assert client.get(response["Location"])["Location"].startswith(TWO_FACTOR)
+        assert client.get(response["Location"])["Location"].startswith(two_factor_url())
 
     def test_first_sign_in_enrols_an_authenticator_then_opens_the_admin(self, make_staff):
         user = make_staff("frontdesk")
         client = browser()
         sign_in(client, "frontdesk")
-        page = client.get(TWO_FACTOR).content.decode()
+        page = client.get(two_factor_url()).content.decode()
         assert "Set up two-step sign-in" in page
         assert 'class="qr-code"><svg' in page and "Key:" in page
         device = TOTPDevice.objects.get(user=user, confirmed=False)
-        wrong = client.post(TWO_FACTOR, {"token": "000000"})
+        wrong = client.post(two_factor_url(), {"token": "000000"})
         assert "That code is not right" in wrong.content.decode()
-        too_soon = client.post(TWO_FACTOR, {"token": code_for(device)})
+        too_soon = client.post(two_factor_url(), {"token": code_for(device)})
         assert "Too many wrong codes" in too_soon.content.decode()
         time.sleep(1.1)  # django-otp's throttle: 1 s after the first wrong code
-        response = client.post(TWO_FACTOR, {"token": code_for(device)})
+        response = client.post(two_factor_url(), {"token": code_for(device)})
         assert response.status_code == 302
         device.refresh_from_db()
         assert device.confirmed
-        assert client.get("/admin/appointments/appointmentrequest/").status_code == 200
+        assert client.get(requests_url()).status_code == 200
 
     def test_enrolled_staff_enter_a_code_each_sign_in(self, make_staff):
         user = make_staff("frontdesk")
         device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
         client = browser()
         sign_in(client, "frontdesk")
-        page = client.get(TWO_FACTOR).content.decode()
+        page = client.get(two_factor_url()).content.decode()
         assert "Enter your sign-in code" in page and "qr-code" not in page
-        client.post(TWO_FACTOR, {"token": code_for(device)})
-        assert client.get("/admin/").status_code == 200
+        client.post(two_factor_url(), {"token": code_for(device)})
+        assert client.get(reverse("admin:index")).status_code == 200
 
     def test_two_step_sign_in_can_be_switched_off(self, make_staff, settings):
         settings.STAFF_REQUIRE_2FA = False
         make_staff("frontdesk")
         client = browser()
         sign_in(client, "frontdesk")
-        assert client.get("/admin/").status_code == 200
+        assert client.get(reverse("admin:index")).status_code == 200
 
     def test_production_requires_it_by_default(self):
         from clinic_site import settings as production
@@ -140,18 +154,18 @@ class TestTwoStepSignIn:
 class TestSessions:
     def test_staff_sessions_expire_after_fifteen_idle_minutes(self, make_staff, signed_in):
         client = signed_in(make_staff("frontdesk"))
-        client.get("/admin/")
+        client.get(reverse("admin:index"))
         assert client.session.get_expiry_age() == 15 * 60
 
     def test_staff_sessions_end_twelve_hours_after_sign_in(self, make_staff, signed_in):
         client = signed_in(make_staff("frontdesk"))
-        client.get("/admin/")
+        client.get(reverse("admin:index"))
         session = client.session
         session["staff_session_started"] = int(time.time()) - 12 * 3600 - 1
         session.save()
-        response = client.get("/admin/appointments/appointmentrequest/")
+        response = client.get(requests_url())
         assert response.status_code == 302
-        assert response["Location"].startswith(LOGIN)
+        assert response["Location"].startswith(login_url())
         assert "_auth_user_id" not in client.session
 
 
