@@ -116,18 +116,16 @@ class FrontMatter(forms.Form):
                 return name, self.errors[name][0]
         return None
 
+    # Front matter names that differ from the model's, and fields the model does not store.
+    renamed = {"reviewed": "reviewed_on", "updated": "updated_on"}
+    not_stored = {"draft"}
+
     def model_fields(self):
         """The cleaned front matter, named as the model's fields."""
         data = self.cleaned_data
-        return {
-            "slug": data["slug"],
-            "title": data["title"],
-            "summary": data["summary"],
-            "reviewer": data["reviewer"],
-            "reviewed_on": data["reviewed"],
-            "updated_on": data["updated"],
-            "is_published": not data["draft"],
-        }
+        fields = {self.renamed.get(k, k): v for k, v in data.items() if k not in self.not_stored}
+        fields["is_published"] = not data["draft"]
+        return fields
 
 
 class ArticleFrontMatter(FrontMatter):
@@ -138,6 +136,9 @@ class ArticleFrontMatter(FrontMatter):
     image = forms.CharField(required=False)
     image_alt = forms.CharField(required=False)
 
+    renamed = {**FrontMatter.renamed, "published": "published_on"}
+    not_stored = {*FrontMatter.not_stored, "tags", "image", "image_alt"}
+
     def clean(self):
         data = super().clean()
         if data.get("image") and not data.get("image_alt"):
@@ -145,15 +146,6 @@ class ArticleFrontMatter(FrontMatter):
         elif data.get("image_alt") and not data.get("image"):
             self.add_error("image", "is missing but 'image_alt' is given")
         return data
-
-    def model_fields(self):
-        data = self.cleaned_data
-        return {
-            **super().model_fields(),
-            "author": data["author"],
-            "published_on": data["published"],
-            "services": data["services"],
-        }
 
 
 class PageFrontMatter(FrontMatter):
@@ -196,13 +188,3 @@ class PageFrontMatter(FrontMatter):
         else:
             data["service"] = ""
         return data
-
-    def model_fields(self):
-        data = self.cleaned_data
-        return {
-            **super().model_fields(),
-            "section": data["section"],
-            "service": data["service"],
-            "order": data["order"],
-            "nav_title": data["nav_title"],
-        }
