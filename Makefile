@@ -10,7 +10,7 @@ PIP := $(BIN)/pip install --quiet --disable-pip-version-check
 
 export PORT
 
-.PHONY: run serve test lint bench lock clean
+.PHONY: run release serve test lint bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,14 +36,15 @@ run: $(VENV)/.runtime
 # A broken content file is reported (and `sync_content` exits non-zero) but does not stop the
 # site: what was published before stays up. Hence the leading '-'.
 
+## make release: migrate, load content/ and collect static files for production (bin/release)
+release: export DJANGO_DEBUG =
+release: $(VENV)/.runtime
+	PYTHON=$(BIN)/python bin/release
+
 ## make serve: the production configuration under gunicorn (needs DJANGO_SECRET_KEY;
 ## DJANGO_INSECURE_HTTP=1 to try it on plain http://127.0.0.1)
 serve: export DJANGO_DEBUG =
-serve: $(VENV)/.runtime
-	$(MANAGE) migrate --noinput
-	$(MANAGE) createcachetable
-	-$(MANAGE) sync_content
-	$(MANAGE) collectstatic --noinput --verbosity 0
+serve: release
 	$(BIN)/gunicorn --config gunicorn.conf.py clinic_site.wsgi
 
 # The checkers the browser tests run (axe-core, the Nu HTML Checker), as locked.

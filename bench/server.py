@@ -1,5 +1,6 @@
-"""`make serve` for the benchmarks: the production configuration under gunicorn, on a scratch
-database in a temp folder (or DATABASE_URL, which must then be a scratch database)."""
+"""`make serve` for the benchmarks and tests/clinic_site/test_serve.py: the production
+configuration under gunicorn, after bin/release, on a scratch database in a temp folder (or
+DATABASE_URL, which must then be a scratch database)."""
 
 import os
 import socket
@@ -20,10 +21,13 @@ def free_port():
 
 
 @contextmanager
-def production_server(**extra_env):
-    """Yield (base URL, environment, manage command) while gunicorn serves the site."""
-    tmp = tempfile.mkdtemp(prefix="bench-")
+def production_server(own_database=False, **extra_env):
+    """Yield (base URL, environment, manage command) while gunicorn serves the site. Its log
+    is gunicorn.log in the environment's DJANGO_VAR_DIR. own_database: a scratch SQLite file even
+    when DATABASE_URL is set."""
+    tmp = tempfile.mkdtemp(prefix="serve-")
     port = free_port()
+    sqlite = f"sqlite:///{tmp}/bench.sqlite3"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "clinic_site.settings",
@@ -32,19 +36,12 @@ def production_server(**extra_env):
         "DJANGO_INSECURE_HTTP": "1",
         "DJANGO_VAR_DIR": tmp,
         "DJANGO_STATIC_ROOT": f"{tmp}/static",
-        "DATABASE_URL": os.environ.get("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3"),
+        "DATABASE_URL": sqlite if own_database else os.environ.get("DATABASE_URL", sqlite),
         "PORT": str(port),
+        "PYTHON": sys.executable,
         **extra_env,
     }
-    manage = [sys.executable, "manage.py"]
-    # The steps of `make serve`.
-    for command in (
-        ["migrate", "-v0"],
-        ["createcachetable"],
-        ["sync_content"],
-        ["collectstatic", "--noinput", "-v0"],
-    ):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([ROOT / "bin/release"], env=env, check=True, stdout=subprocess.DEVNULL)
     with open(f"{tmp}/gunicorn.log", "w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "clinic_site.wsgi"],
@@ -60,7 +57,7 @@ def production_server(**extra_env):
                     break
                 except OSError:
                     time.sleep(0.1)
-            yield f"http://127.0.0.1:{port}", env, manage
+            yield f"http://127.0.0.1:{port}", env, [sys.executable, "manage.py"]
         finally:
             server.terminate()
             server.wait(10)

@@ -10,7 +10,6 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import frontmatter
@@ -23,15 +22,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from clinic_site.cache import bump_content_version
-from clinic_site.services import CONTENT_SERVICES
 
 from . import images, search
+from .forms import ArticleFrontMatter, PageFrontMatter
 from .models import Article, Page, Tag
 
 # Part of every file's hash: raise it when rendering changes, so the next sync re-renders all.
 RENDERER_VERSION = "3"
 
-SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # Ids the page layout uses; a heading in a file must not take one of them.
 RESERVED_IDS = {"main", "content", "crisis-title", "toc-title"}
 
@@ -50,15 +48,6 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_CLASSES = {"a": {"footnote-ref", "footnote-backref"}, "div": {"footnote"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "sms"}
-
-ARTICLE_FIELDS = {
-    "title", "slug", "summary", "published", "updated", "author", "reviewer", "reviewed",
-    "tags", "services", "image", "image_alt", "draft",
-}  # fmt: skip
-PAGE_FIELDS = {
-    "title", "slug", "summary", "section", "service", "order", "nav_title", "reviewer",
-    "reviewed", "updated", "draft",
-}  # fmt: skip
 
 
 @dataclass
@@ -152,78 +141,18 @@ def _read(path, rel):
     return post.metadata, post.content, raw
 
 
-def _text(meta, rel, name, *, required=True, max_length=None):
-    value = meta.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise ContentError(rel, name, "is required")
-        return ""
-    if not isinstance(value, str):
-        raise ContentError(rel, name, "must be text")
-    value = value.strip()
-    if max_length and len(value) > max_length:
-        raise ContentError(rel, name, f"is {len(value)} characters; the limit is {max_length}")
-    return value
-
-
-def _date(meta, rel, name, *, required=False):
-    value = meta.get(name)
-    if value is None:
-        if required:
-            raise ContentError(rel, name, "is required (YYYY-MM-DD)")
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        raise ContentError(rel, name, f"{value!r} is not a date (YYYY-MM-DD)") from None
-
-
-def _list(meta, rel, name):
-    value = meta.get(name) or []
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ContentError(rel, name, "must be a list of words")
-    return [v.strip() for v in value]
-
-
-def _services(meta, rel, name="services"):
-    services = _list(meta, rel, name)
-    for service in services:
-        if service not in CONTENT_SERVICES:
-            known = ", ".join(CONTENT_SERVICES)
-            raise ContentError(rel, name, f"unknown service {service!r}; use one of: {known}")
-    return services
-
-
-def _common(meta, body, rel, path, allowed):
-    unknown = sorted(set(meta) - allowed)
-    if unknown:
-        raise ContentError(rel, unknown[0], f"is not a known field ({', '.join(sorted(allowed))})")
-    slug = meta.get("slug", path.stem)
-    if not isinstance(slug, str) or not SLUG_RE.match(slug) or len(slug) > 100:
-        raise ContentError(
-            rel, "slug", f"{slug!r} must be lowercase words joined by hyphens (100 at most)"
-        )
+def _front_matter(form_class, meta, body, rel, path):
+    """The checked front matter as model fields, or a ContentError naming the first bad field."""
+    form = form_class(meta, default_slug=path.stem)
+    form.is_valid()
+    error = form.first_error()
+    if error:
+        raise ContentError(rel, *error)
     if re.search(r"^#\s", body, re.MULTILINE):
         raise ContentError(rel, "body", "uses a level-1 heading; the title is the page's h1")
     if not body.strip():
         raise ContentError(rel, "body", "is empty")
-    reviewer = _text(meta, rel, "reviewer", required=False, max_length=100)
-    reviewed = _date(meta, rel, "reviewed")
-    if reviewed and not reviewer:
-        raise ContentError(rel, "reviewer", "is required when 'reviewed' is given")
-    return {
-        "slug": slug,
-        "title": _text(meta, rel, "title", max_length=200),
-        "summary": _text(meta, rel, "summary", max_length=300),
-        "reviewer": reviewer,
-        "reviewed_on": reviewed,
-        "updated_on": _date(meta, rel, "updated"),
-        "is_published": not meta.get("draft", False),
-    }
+    return form
 
 
 def _hash(raw, *extra):
@@ -236,60 +165,31 @@ def _hash(raw, *extra):
 def parse_article(path, content_dir):
     rel = str(path.relative_to(content_dir))
     meta, body, raw = _read(path, rel)
-    fields = _common(meta, body, rel, path, ARTICLE_FIELDS)
-    fields.update(
-        author=_text(meta, rel, "author", max_length=100),
-        published_on=_date(meta, rel, "published", required=True),
-        services=_services(meta, rel),
-    )
-    tags = _list(meta, rel, "tags")
+    form = _front_matter(ArticleFrontMatter, meta, body, rel, path)
     image_bytes = b""
     image_path = None
-    if meta.get("image"):
-        image_path = (content_dir / str(meta["image"])).resolve()
+    if image := form.cleaned_data["image"]:
+        image_path = (content_dir / image).resolve()
         if content_dir.resolve() not in image_path.parents:
             raise ContentError(rel, "image", "must be a file inside the content folder")
         if not image_path.is_file():
-            raise ContentError(rel, "image", f"file {meta['image']} does not exist")
-        alt = meta.get("image_alt")
-        if not isinstance(alt, str) or not alt.strip():
-            raise ContentError(rel, "image_alt", "is required with an image: describe it")
+            raise ContentError(rel, "image", f"file {image} does not exist")
         image_bytes = image_path.read_bytes()
-    elif meta.get("image_alt"):
-        raise ContentError(rel, "image", "is missing but 'image_alt' is given")
+    fields = form.model_fields()
     fields.update(source_path=rel, source_hash=_hash(raw, image_bytes))
     return {
         "fields": fields,
         "body": body,
-        "tags": tags,
-        "image": (image_path, meta.get("image_alt", "").strip()) if image_path else None,
+        "tags": form.cleaned_data["tags"],
+        "image": (image_path, form.cleaned_data["image_alt"]) if image_path else None,
     }
 
 
 def parse_page(path, content_dir):
     rel = str(path.relative_to(content_dir))
     meta, body, raw = _read(path, rel)
-    fields = _common(meta, body, rel, path, PAGE_FIELDS)
-    section = meta.get("section", Page.Section.CLINIC)
-    if section not in Page.Section.values:
-        raise ContentError(rel, "section", f"must be one of: {', '.join(Page.Section.values)}")
-    service = ""
-    if section == Page.Section.SERVICES:
-        services = _services({"service": meta.get("service")}, rel, "service")
-        if len(services) != 1:
-            raise ContentError(rel, "service", "is required for a service page")
-        service = services[0]
-    order = meta.get("order", 100)
-    if not isinstance(order, int) or order < 0:
-        raise ContentError(rel, "order", "must be a whole number")
-    fields.update(
-        section=section,
-        service=service,
-        order=order,
-        nav_title=_text(meta, rel, "nav_title", required=False, max_length=100),
-        source_path=rel,
-        source_hash=_hash(raw),
-    )
+    fields = _front_matter(PageFrontMatter, meta, body, rel, path).model_fields()
+    fields.update(source_path=rel, source_hash=_hash(raw))
     return {"fields": fields, "body": body}
 
 

@@ -48,6 +48,9 @@ class ContentFields(models.Model):
     is_published = models.BooleanField(default=True)
     synced_at = models.DateTimeField(default=timezone.now)
 
+    # The table of contents shows from this many headings on (articles 3, pages 4).
+    toc_min_headings = 3
+
     class Meta:
         abstract = True
 
@@ -58,6 +61,10 @@ class ContentFields(models.Model):
     def reading_minutes(self):
         # 200 words a minute: a comfortable pace for health information.
         return max(1, round(self.word_count / 200))
+
+    @property
+    def show_toc(self):
+        return len(self.toc) >= self.toc_min_headings
 
 
 class Article(ContentFields):
@@ -115,6 +122,8 @@ class Page(ContentFields):
     updated_on = models.DateField(null=True, blank=True)
     # For a service page: the newest articles about its service, worked out at sync time.
     related_slugs = models.JSONField(default=list, blank=True)
+
+    toc_min_headings = 4
 
     objects = PageQuerySet.as_manager()
 

@@ -62,7 +62,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "crispy_forms",
-    "crispy_bootstrap5",
     "csp",
     "axes",
     "django_otp",
@@ -346,8 +345,8 @@ LOGGING = {
 
 # --- Third-party apps -----------------------------------------------------------------------
 
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
+CRISPY_ALLOWED_TEMPLATE_PACKS = "clinic_pack"
+CRISPY_TEMPLATE_PACK = "clinic_pack"
 
 # --- The clinic -----------------------------------------------------------------------------
 

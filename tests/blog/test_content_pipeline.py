@@ -237,3 +237,20 @@ def test_related_and_neighbours_are_worked_out_at_sync_time(content):
     middle = Article.objects.get(slug="middle")
     assert middle.related_slugs == ["newest"]
     assert (middle.previous_slug, middle.next_slug) == ("oldest", "newest")
+
+
+@pytest.mark.parametrize(
+    ("front_matter", "field", "message"),
+    [
+        ("section: shop", "section", "must be one of: services, clinic"),
+        ("section: services", "service", "is required for a service page"),
+        ("section: services\nservice: acupuncture", "service", "unknown service 'acupuncture'"),
+        ("order: -1", "order", "must be a whole number"),
+        ("nav_title: " + "x" * 101, "nav_title", "is 101 characters; the limit is 100"),
+        ("reviewed: 2025-01-01", "reviewer", "is required when 'reviewed' is given"),
+    ],
+)
+def test_bad_page_gets_an_error_naming_file_and_field(content, front_matter, field, message):
+    content.raw("pages/broken.md", f"---\ntitle: T\nsummary: s\n{front_matter}\n---\nBody\n")
+    [error] = content.sync().errors
+    assert str(error).startswith(f"pages/broken.md: field '{field}': {message}")

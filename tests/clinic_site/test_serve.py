@@ -1,23 +1,15 @@
 """`make serve` in miniature: production settings under gunicorn with whitenoise."""
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from bench.server import production_server
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def fetch(url, **headers):
@@ -27,48 +19,10 @@ def fetch(url, **headers):
 
 
 @pytest.fixture(scope="module")
-def served_site(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("serve")
-    port = free_port()
-    env = {
-        "PATH": os.environ["PATH"],
-        "DJANGO_SETTINGS_MODULE": "clinic_site.settings",
-        "DJANGO_SECRET_KEY": "serve-test-secret-key-serve-test-secret-key-serve-test",
-        "DJANGO_INSECURE_HTTP": "1",
-        "DJANGO_VAR_DIR": str(tmp / "var"),
-        "DJANGO_STATIC_ROOT": str(tmp / "static"),
-        "DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-    }
-    manage = [sys.executable, "manage.py"]
-    # The same steps as `make serve`.
-    for command in (
-        ["migrate", "-v0"],
-        ["createcachetable"],
-        ["sync_content"],
-        ["collectstatic", "--noinput", "-v0"],
-    ):
-        subprocess.run(manage + command, cwd=ROOT, env=env, check=True)
-    log = open(tmp / "gunicorn.log", "w+")  # noqa: SIM115 (closed below)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "clinic_site.wsgi"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            fetch(base + "/healthz")
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield base, tmp / "gunicorn.log"
-    server.terminate()
-    server.wait(10)
-    log.close()
+def served_site():
+    # A scratch SQLite database of its own, whatever database the rest of the suite uses.
+    with production_server(own_database=True, WEB_CONCURRENCY="2") as (base, env, _manage):
+        yield base, Path(env["DJANGO_VAR_DIR"]) / "gunicorn.log"
 
 
 def test_served_page_carries_security_headers(served_site):
