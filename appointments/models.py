@@ -310,3 +310,17 @@ class AuditEntry(models.Model):
             )
             for reference in references
         )
+
+
+class RateCounter(models.Model):
+    """How many forms one client has sent in the current window. A table of its own rather than
+    the shared cache: a cache may cull it, flush it or lose it to a flood of cached pages, and
+    each cache backend keeps its own idea of a timeout. The key is a keyed hash of the
+    client's address (appointments.spam), never the address itself."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    hits = models.PositiveIntegerField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.hits} until {self.expires_at:%Y-%m-%d %H:%M}"

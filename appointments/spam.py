@@ -1,13 +1,17 @@
 """Turning bots away without third parties: a honeypot, a minimum fill time, and a per-client
-rate limit held in the shared cache. No raw IP address is stored anywhere."""
+rate limit counted in the database. No raw IP address is stored anywhere."""
 
 import hashlib
 import hmac
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection
+from django.utils import timezone
 
 from clinic_site.http import client_ip
+
+from .models import RateCounter
 
 
 def looks_like_a_bot(post, token):
@@ -20,24 +24,42 @@ def looks_like_a_bot(post, token):
 
 
 def _key(request):
-    # A keyed hash: the cache holds no address, and the code cannot be reversed without the
-    # secret key. It expires with the rate-limit window.
+    # A keyed hash: the table holds no address, and the code cannot be reversed without the
+    # secret key.
     digest = hmac.new(
         settings.SECRET_KEY.encode(), client_ip(request).encode(), hashlib.sha256
     ).hexdigest()
-    return f"contact-rate:{digest[:40]}"
+    return f"contact:{digest[:40]}"
 
 
-def is_rate_limited(request):
-    return (cache.get(_key(request)) or 0) >= settings.APPOINTMENT_RATE_LIMIT
+def count_submission(request, now=None):
+    """Count one more form from this client and return the count, in one statement: the
+    caller compares it with the limit, so parallel requests cannot all pass a check made
+    before any of them was counted. A window starts with a client's first form and lasts
+    APPOINTMENT_RATE_WINDOW_SECONDS, whatever the cache backend."""
+    now = now or timezone.now()
+    expires_at = now + timedelta(seconds=settings.APPOINTMENT_RATE_WINDOW_SECONDS)
+    table = connection.ops.quote_name(RateCounter._meta.db_table)
+    adapt = connection.ops.adapt_datetimefield_value
+    # An upsert with RETURNING (SQLite 3.35+, PostgreSQL): a new or expired counter starts
+    # again at 1, a live one goes up by 1; the right-hand sides all read the row as it was.
+    sql = f"""
+        INSERT INTO {table} ("key", "hits", "expires_at") VALUES (%s, 1, %s)
+        ON CONFLICT ("key") DO UPDATE SET
+            "hits" = CASE WHEN {table}."expires_at" > %s THEN {table}."hits" + 1 ELSE 1 END,
+            "expires_at" = CASE WHEN {table}."expires_at" > %s
+                THEN {table}."expires_at" ELSE excluded."expires_at" END
+        RETURNING "hits"
+    """  # noqa: S608 -- the table name is ours; every value is a parameter
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [_key(request), adapt(expires_at), adapt(now), adapt(now)])
+        (hits,) = cursor.fetchone()
+    if hits == 1:
+        # A new window: a good moment to drop the counters whose windows have ended.
+        RateCounter.objects.filter(expires_at__lte=now).delete()
+    return hits
 
 
-def count_submission(request):
-    key = _key(request)
-    window = settings.APPOINTMENT_RATE_WINDOW_SECONDS
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
+def within_rate_limit(request):
+    """Count this form, then say whether it is within the client's allowance."""
+    return count_submission(request) <= settings.APPOINTMENT_RATE_LIMIT

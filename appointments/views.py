@@ -80,12 +80,9 @@ def _submit(request):
     problem = _malformed(request)
     if problem:
         return problem
-    if spam.is_rate_limited(request):
-        return render(request, "appointments/rate_limited.html", status=429)
     token = read_form_token(request.POST.get("form_token", ""))
     if spam.looks_like_a_bot(request.POST, token):
-        # An ordinary-looking success, and no record.
-        spam.count_submission(request)
+        # An ordinary-looking success, and no record (so nothing to count).
         return _thank(request, new_reference())
 
     form = AppointmentRequestForm(request.POST)
@@ -93,6 +90,11 @@ def _submit(request):
         return _form_page(request, _expired(form), status=400)
     if not form.is_valid():
         return _form_page(request, form, status=400)
+    # Counted before anything is stored, and the count returned decides: of any number of
+    # forms sent at once, only the allowance is stored. A form sent back for corrections is
+    # not counted.
+    if not spam.within_rate_limit(request):
+        return render(request, "appointments/rate_limited.html", status=429)
     try:
         with transaction.atomic():
             appointment = form.save(commit=False)
@@ -105,8 +107,6 @@ def _submit(request):
         appointment = AppointmentRequest.objects.filter(submission_token=token.nonce).first()
         if appointment is None:
             raise
-    else:
-        spam.count_submission(request)
     return _thank(request, appointment.reference)
 
 

@@ -23,3 +23,9 @@ WHITENOISE_AUTOREFRESH = True
 # cleared before each test (tests/conftest.py). With REDIS_URL set, tests use Redis as production.
 if not REDIS_URL:  # noqa: F405
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# SQLite: a test database in a file, as production has. Django's default in-memory test
+# database is shared-cache SQLite, where parallel writers fail at once ("database table is
+# locked") instead of waiting their turn as they do in WAL mode.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
