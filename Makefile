@@ -75,6 +75,7 @@ lint: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
 	DJANGO_DEBUG= DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-the-check \
+		APPOINTMENT_NOTIFY_EMAILS=front-desk@example.org RATE_LIMIT_TRUSTED_PROXIES=1 \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 ## make lock: re-pin requirements*.lock after editing pyproject.toml

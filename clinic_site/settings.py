@@ -48,6 +48,9 @@ if not SECRET_KEY:
             "For development, set DJANGO_DEBUG=1 and a key is generated in var/."
         )
     SECRET_KEY = _development_secret_key()
+# Retired keys, newest first, still accepted for what they signed (sessions, form tokens)
+# while the new key takes over: README, "Rotating the secret key".
+SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -73,6 +76,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The load balancer's probe (HEALTH_PATH), answered before anything below can redirect it
+    # to HTTPS or refuse its Host.
+    "clinic_site.middleware.health_check",
     # Compresses HTML; Django adds random padding against BREACH (docs: GZipMiddleware).
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -89,6 +95,9 @@ MIDDLEWARE = [
     # Last, as django-axes asks: it answers a locked-out sign-in.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Where load balancers probe: 200 while the database answers (the cache may be down), 503 not.
+HEALTH_PATH = os.environ.get("HEALTH_PATH", "/healthz")
 
 ROOT_URLCONF = "clinic_site.urls"
 WSGI_APPLICATION = "clinic_site.wsgi.application"
@@ -150,6 +159,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "clinic",
+            # A Redis that is down, or unreachable, fails a page's cache lookup in a second
+            # or two instead of holding the request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
 else:

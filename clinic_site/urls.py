@@ -11,7 +11,6 @@ from .cache import public_page
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("healthz", views.healthz, name="healthz"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path(settings.ADMIN_URL_PATH, admin.site.urls),

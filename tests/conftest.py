@@ -66,3 +66,70 @@ def signed_in():
         return browser
 
     return sign_in
+
+
+@pytest.fixture
+def cache_down():
+    """The shared cache is Redis, and nothing answers on its port."""
+    from django.test import override_settings
+
+    from bench.server import free_port
+
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    with override_settings(
+        CACHES={
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+            }
+        }
+    ):
+        yield url
+
+
+@pytest.fixture
+def own_redis():
+    """A Redis server of this test's own, on a free port, which the test may stop (never the
+    machine's Redis: other test runs use it). Yields a function that stops it."""
+    import shutil
+    import subprocess
+    import time
+
+    import redis
+    from django.test import override_settings
+
+    from bench.server import free_port
+
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    port = free_port()
+    server = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    for _ in range(100):
+        try:
+            redis.Redis.from_url(url).ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+
+    def stop():
+        server.terminate()
+        server.wait(timeout=10)
+
+    caches = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    try:
+        with override_settings(CACHES=caches):
+            yield stop
+    finally:
+        if server.poll() is None:
+            stop()

@@ -1,0 +1,58 @@
+"""Settings that start a site which then fails someone quietly. Registered as system checks
+(clinic_site.apps), so `manage.py check --deploy`, and `migrate` in the release step, report
+them; `make lint` fails on them."""
+
+from django.conf import settings
+from django.core.checks import Warning, register
+
+
+@register()
+def staff_are_told_of_requests(app_configs, **kwargs):
+    if settings.APPOINTMENT_NOTIFY_EMAILS:
+        return []
+    return [
+        Warning(
+            "APPOINTMENT_NOTIFY_EMAILS is empty: no one on staff is told that a patient has "
+            "asked for an evaluation.",
+            hint="Set APPOINTMENT_NOTIFY_EMAILS to the front desk's address(es), comma-separated.",
+            id="clinic.W001",
+        )
+    ]
+
+
+@register()
+def client_address_behind_the_proxy(app_configs, **kwargs):
+    # SECURE_PROXY_SSL_HEADER alone says nothing: settings set it everywhere. Trusting it in
+    # HTTPS-only production, where gunicorn serves plain HTTP, means TLS ends at a proxy,
+    # and then REMOTE_ADDR is the proxy's address for every visitor.
+    behind_a_proxy = settings.SECURE_PROXY_SSL_HEADER and settings.SECURE_SSL_REDIRECT
+    if not behind_a_proxy or settings.RATE_LIMIT_TRUSTED_PROXIES:
+        return []
+    return [
+        Warning(
+            "HTTPS ends at a proxy (SECURE_PROXY_SSL_HEADER is trusted) but "
+            "RATE_LIMIT_TRUSTED_PROXIES is 0, so every visitor has the proxy's address: all "
+            "patients share one contact-form allowance, and 5 wrong passwords lock a staff "
+            "username for everyone.",
+            hint="Set RATE_LIMIT_TRUSTED_PROXIES to the number of proxies in front of the site "
+            "that append to X-Forwarded-For (1 for one nginx or haproxy). For a trial on "
+            "plain HTTP without a proxy, set DJANGO_INSECURE_HTTP=1 instead.",
+            id="clinic.W002",
+        )
+    ]
+
+
+@register()
+def secret_key_rotation(app_configs, **kwargs):
+    # Django's own deploy check (security.W025) already flags short or weak fallbacks.
+    if settings.SECRET_KEY not in settings.SECRET_KEY_FALLBACKS:
+        return []
+    return [
+        Warning(
+            "DJANGO_SECRET_KEY_FALLBACKS lists the current DJANGO_SECRET_KEY as a retired "
+            "key: the rotation did not happen.",
+            hint="Put the new key in DJANGO_SECRET_KEY and only retired keys in "
+            "DJANGO_SECRET_KEY_FALLBACKS (README: rotating the secret key).",
+            id="clinic.W003",
+        )
+    ]
