@@ -149,8 +149,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------
-# Rate limits and cached pages must be shared by every gunicorn worker (and host), so the
-# default is the database cache rather than per-process memory; Redis when REDIS_URL is set.
+# Cached pages must be shared by every gunicorn worker (and host), so the default is the
+# database cache rather than per-process memory; Redis when REDIS_URL is set.
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -384,7 +384,8 @@ APPOINTMENT_NOTIFY_EMAILS = env_list(
 APPOINTMENT_ACKNOWLEDGE_PATIENT = env_bool("APPOINTMENT_ACKNOWLEDGE_PATIENT", True)
 # Faster than this (seconds from page load to submit) is a bot.
 APPOINTMENT_MIN_FILL_SECONDS = float(os.environ.get("APPOINTMENT_MIN_FILL_SECONDS", "3"))
-# Requests accepted per client per window, counted in the shared cache.
+# Requests accepted per client per window, counted in the database (appointments.spam),
+# where no cache can evict them.
 APPOINTMENT_RATE_LIMIT = int(os.environ.get("APPOINTMENT_RATE_LIMIT", "5"))
 APPOINTMENT_RATE_WINDOW_SECONDS = int(os.environ.get("APPOINTMENT_RATE_WINDOW_SECONDS", "3600"))
 # How many proxies in front of the site append to X-Forwarded-For (0: use REMOTE_ADDR).

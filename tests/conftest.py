@@ -68,6 +68,17 @@ def signed_in():
     return sign_in
 
 
+def redis_cache(url):
+    """CACHES for a Redis at `url`, giving up on it within a second."""
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+
+
 @pytest.fixture
 def cache_down():
     """The shared cache is Redis, and nothing answers on its port."""
@@ -76,15 +87,7 @@ def cache_down():
     from bench.server import free_port
 
     url = f"redis://127.0.0.1:{free_port()}/0"
-    with override_settings(
-        CACHES={
-            "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
-                "LOCATION": url,
-                "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-            }
-        }
-    ):
+    with override_settings(CACHES=redis_cache(url)):
         yield url
 
 
@@ -120,15 +123,8 @@ def own_redis():
         server.terminate()
         server.wait(timeout=10)
 
-    caches = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
     try:
-        with override_settings(CACHES=caches):
+        with override_settings(CACHES=redis_cache(url)):
             yield stop
     finally:
         if server.poll() is None:
