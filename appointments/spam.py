@@ -32,12 +32,12 @@ def _key(request):
     return f"contact:{digest[:40]}"
 
 
-def count_submission(request, now=None):
+def count_submission(request):
     """Count one more form from this client and return the count, in one statement: the
     caller compares it with the limit, so parallel requests cannot all pass a check made
     before any of them was counted. A window starts with a client's first form and lasts
     APPOINTMENT_RATE_WINDOW_SECONDS, whatever the cache backend."""
-    now = now or timezone.now()
+    now = timezone.now()
     expires_at = now + timedelta(seconds=settings.APPOINTMENT_RATE_WINDOW_SECONDS)
     table = connection.ops.quote_name(RateCounter._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
