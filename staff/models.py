@@ -48,6 +48,9 @@ class EnrolmentCode(models.Model):
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self):
+        return f"Enrolment code for {self.user}, issued {self.issued_at:%Y-%m-%d %H:%M}"
+
     @classmethod
     def issue(cls, user, by):
         """A fresh code for `user`; earlier unused codes stop working. Returns the code, which

@@ -67,9 +67,8 @@ def _next_url(request):
 
 
 def _wait_message(wait):
-    if wait > 90:
-        return f"Too many wrong codes. Wait {math.ceil(wait / 60)} minutes, then enter the newest code."
-    return f"Too many wrong codes. Wait {wait} seconds, then enter the newest code."
+    wait = f"{math.ceil(wait / 60)} minutes" if wait > 90 else f"{wait} seconds"
+    return f"Too many wrong codes. Wait {wait}, then enter the newest code."
 
 
 def _page(request, site, title, **context):
