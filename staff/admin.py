@@ -7,12 +7,15 @@ from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinic_site.admin import ReadOnlyAdmin
+
 from . import two_step
 from .models import SignInEvent, StaffMember
 
 
+# Accounts are made and edited under Users; this page is only for their sign-in.
 @admin.register(StaffMember)
-class StaffMemberAdmin(admin.ModelAdmin):
+class StaffMemberAdmin(ReadOnlyAdmin):
     list_display = ["username", "get_full_name", "enrolled", "backup_codes_left", "wrong_codes"]
     search_fields = ["username", "first_name", "last_name"]
     list_display_links = None
@@ -40,15 +43,6 @@ class StaffMemberAdmin(admin.ModelAdmin):
     def wrong_codes(self, member):
         device = TOTPDevice.objects.filter(user=member, confirmed=True).first()
         return device.throttling_failure_count if device else "–"
-
-    def has_add_permission(self, request):
-        return False  # accounts are made under Users; this page is for sign-in only
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def has_manage_two_step_permission(self, request):
         return request.user.has_perm("staff.manage_two_step")
@@ -80,17 +74,8 @@ class StaffMemberAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignInEvent)
-class SignInEventAdmin(admin.ModelAdmin):
+class SignInEventAdmin(ReadOnlyAdmin):
     list_display = ["at", "username", "action", "by_username"]
     list_filter = ["action"]
     search_fields = ["username", "by_username"]
     date_hierarchy = "at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
