@@ -2,15 +2,12 @@
 app, then backup codes for a lost phone."""
 
 import re
-import threading
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from staff import two_step
 from staff.models import EnrolmentCode, SignInEvent
 from tests.staff.test_sign_in import (
     browser,
@@ -156,27 +153,3 @@ class TestOneEnrolmentAtATime:
         real.post(enrol_url(), {"enrolment_code": code})
         assert "Key:" in real.get(enrol_url()).content.decode()
         assert "Key:" not in thief.get(enrol_url()).content.decode()
-
-
-@pytest.mark.django_db(transaction=True)
-def test_two_tabs_entering_the_code_at_once_leave_one_device(make_staff):
-    if connection.vendor == "sqlite":
-        pytest.skip("the test database is in memory, where SQLite locks out other threads")
-    member = make_staff("frontdesk")
-    code = EnrolmentCode.issue(member, by=None)
-    results, start = [], threading.Barrier(4)
-
-    def tab():
-        try:
-            start.wait()
-            results.append(two_step.start_enrolment(member, code))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=tab) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len([device for device in results if device]) == 1
-    assert TOTPDevice.objects.filter(user=member).count() == 1
