@@ -71,3 +71,13 @@ def test_a_guesser_with_the_password_gets_a_few_hundred_tries_a_day():
     assert p_day < 0.0012  # about 1 in 1,000 a day; the lead sees the wrong codes pile up
     assert 1 - (1 - p_day) ** 7 < 0.01  # under 1% over a week
     assert math.isclose(longest, 256)
+
+
+def test_the_clinical_lead_reads_the_sign_in_events_and_front_desk_does_not(make_staff, signed_in):
+    lead = signed_in(make_staff("lead", role="Clinical lead"))
+    desk = signed_in(make_staff("frontdesk"))
+    two_step.clear_wait(make_staff("colleague"), by=None)
+    events = reverse("admin:staff_signinevent_changelist")
+    assert "Wait after wrong codes cleared" in lead.get(events).content.decode()
+    assert desk.get(events).status_code == 403
+    assert desk.get(reverse("admin:staff_staffmember_changelist")).status_code == 403
