@@ -123,5 +123,8 @@ def _expired(form):
 
 
 def _thank(request, reference):
+    # A new session key: a session cookie planted in this browser beforehand must not
+    # show this reference to whoever planted it.
+    request.session.cycle_key()
     request.session[SESSION_KEY] = reference
     return redirect("appointments:thanks")
