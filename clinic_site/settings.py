@@ -76,8 +76,12 @@ MIDDLEWARE = [
     # Compresses HTML; Django adds random padding against BREACH (docs: GZipMiddleware).
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Wraps everything below it, so every admin response carries its X-Robots-Tag.
+    "clinic_site.middleware.admin_noindex",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads a request body (sessions do not, the CSRF check does).
+    "clinic_site.middleware.body_limits",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -382,3 +386,6 @@ APPOINTMENT_OVERDUE_BUSINESS_DAYS = int(os.environ.get("APPOINTMENT_OVERDUE_BUSI
 # Closed, declined and spam requests are purged after this many days (privacy notice says so).
 APPOINTMENT_RETENTION_DAYS = int(os.environ.get("APPOINTMENT_RETENTION_DAYS", "365"))
 PHONE_DEFAULT_REGION = "US"
+# The largest request body the public site takes (the admin takes DATA_UPLOAD_MAX_MEMORY_SIZE):
+# the contact form filled in to its limits, percent-encoded, is well under this.
+PUBLIC_MAX_BODY_BYTES = 64 * 1024
