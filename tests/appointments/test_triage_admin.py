@@ -304,3 +304,28 @@ def test_date_drill_down_lists_the_dates_requests_span(desk, query, expected):
     toplinks = html.split('<nav class="toplinks">', 1)[1].split("</nav>", 1)[0]
     choices = re.sub(r'<a [^>]*class="date-back">.*?</a>', "", toplinks)
     assert re.findall(r'<a href="\?[^"]*">([^<]+)</a>', choices) == expected
+
+
+@pytest.mark.parametrize(
+    ("utc", "shown"),
+    [("2026-01-15 15:05", "Jan 15, 2026, 10:05 AM EST"),
+     ("2026-07-15 15:05", "Jul 15, 2026, 11:05 AM EDT")],
+)  # fmt: skip
+def test_every_time_on_a_request_is_in_the_clinics_zone_and_names_it(desk, lead, utc, shown):
+    user, browser = desk
+    at = timezone.datetime.fromisoformat(utc + "+00:00")
+    request = make_request(created_at=at)
+    StatusChange.objects.create(
+        request=request, from_status="new", to_status="contacted", changed_by=user, changed_at=at
+    )
+    Note.objects.create(request=request, text="Called back.", author=user, created_at=at)
+    AuditEntry.objects.create(actor=user, actor_username="frontdesk", action="changed",
+                              reference=request.reference, at=at)  # fmt: skip
+
+    page = lead.get(change_url(request)).content.decode()
+    assert f"Note by frontdesk at {shown}" in page
+    history = page.split("Status history", 1)[1].split("</table>", 1)[0]
+    assert shown in history
+    assert shown in page.split('class="audit-trail"', 1)[1]
+    assert "15:05" not in page and "3:05" not in page
+    assert shown in browser.get(LIST).content.decode()

@@ -57,14 +57,21 @@ def post_huge(path, tmp_path, monkeypatch):
 
     monkeypatch.setattr(uploadedfile.tempfile, "NamedTemporaryFile", spool)
     body = HugeUpload()
-    # As a browser (or a script) sends it: with the CSRF check on, which reads request.POST.
-    browser = Client(enforce_csrf_checks=True, HTTP_X_FORWARDED_PROTO="https")
+    # As a script sends it: with the CSRF check on, which reads request.POST once the
+    # Referer and the CSRF cookie pass (anyone can get a cookie and send a matching Referer).
+    browser = Client(
+        enforce_csrf_checks=True,
+        HTTP_X_FORWARDED_PROTO="https",
+        HTTP_HOST="testserver",
+        HTTP_REFERER=f"https://testserver{path}",
+    )
+    browser.get("/contact/")
     with override_settings(FILE_UPLOAD_TEMP_DIR=str(tmp_path)):
         response = browser.generic(
             "POST",
             path,
-            b"",
-            content_type=f"multipart/form-data; boundary={BOUNDARY}",
+            b"",  # the body is `body`, read from as the request is parsed
+            CONTENT_TYPE=f"multipart/form-data; boundary={BOUNDARY}",
             CONTENT_LENGTH=str(THIRTY_MB),
             **{"wsgi.input": body},
         )
