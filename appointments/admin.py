@@ -133,16 +133,16 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     inlines = [StatusChangeInline, NoteInline]
     readonly_fields = [
         "reference",
-        "created_at",
+        "received_at",
         *PATIENT_FIELDS,
-        "status_changed_at",
+        "status_since",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "created_at"]}),
+        (None, {"fields": ["reference", "received_at"]}),
         ("What the patient sent (read-only)", {"fields": PATIENT_FIELDS}),
-        ("Triage", {"fields": ["status", "status_changed_at", "assignee"]}),
+        ("Triage", {"fields": ["status", "status_since", "assignee"]}),
         ("E-mails", {"fields": ["notifications"]}),
         ("Audit trail", {"fields": ["audit_trail"], "classes": ["collapse"]}),
     ]
@@ -185,6 +185,14 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         return ""
 
     # --- one request ---
+
+    @admin.display(description="Received")
+    def received_at(self, obj):
+        return local_time(obj.created_at)
+
+    @admin.display(description="Status since")
+    def status_since(self, obj):
+        return local_time(obj.status_changed_at)
 
     @admin.display(description="Notifications")
     def notifications(self, obj):

@@ -163,7 +163,7 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def _clean_name(self, name):
         value = self.cleaned_data.get(name, "").strip()
-        if not all(is_name_character(char) for char in value):
+        if not all(map(is_name_character, value)) or not any(map(str.isalpha, value)):
             raise forms.ValidationError(
                 "Use letters, spaces, hyphens, apostrophes and periods only."
             )

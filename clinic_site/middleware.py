@@ -15,7 +15,8 @@ def permissions_policy(get_response):
 
 
 def _is_admin(request):
-    return request.path.startswith("/" + settings.ADMIN_URL_PATH)
+    # "/admin" too, which only redirects to "/admin/".
+    return (request.path + "/").startswith("/" + settings.ADMIN_URL_PATH)
 
 
 def admin_noindex(get_response):

@@ -314,7 +314,7 @@ def test_date_drill_down_lists_the_dates_requests_span(desk, query, expected):
 def test_every_time_on_a_request_is_in_the_clinics_zone_and_names_it(desk, lead, utc, shown):
     user, browser = desk
     at = timezone.datetime.fromisoformat(utc + "+00:00")
-    request = make_request(created_at=at)
+    request = make_request(created_at=at, status_changed_at=at)
     StatusChange.objects.create(
         request=request, from_status="new", to_status="contacted", changed_by=user, changed_at=at
     )
@@ -324,6 +324,7 @@ def test_every_time_on_a_request_is_in_the_clinics_zone_and_names_it(desk, lead,
 
     page = lead.get(change_url(request)).content.decode()
     assert f"Note by frontdesk at {shown}" in page
+    assert page.count(shown) >= 5  # received, status since, history, note, audit trail
     history = page.split("Status history", 1)[1].split("</table>", 1)[0]
     assert shown in history
     assert shown in page.split('class="audit-trail"', 1)[1]
