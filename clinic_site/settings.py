@@ -83,8 +83,12 @@ MIDDLEWARE = [
     # Compresses HTML; Django adds random padding against BREACH (docs: GZipMiddleware).
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Wraps everything below it, so every admin response carries its X-Robots-Tag.
+    "clinic_site.middleware.admin_noindex",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads a request body (sessions do not, the CSRF check does).
+    "clinic_site.middleware.body_limits",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -389,7 +393,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 APPOINTMENT_NOTIFY_EMAILS = env_list(
     "APPOINTMENT_NOTIFY_EMAILS", "front-desk@localhost" if DEBUG else ""
 )
-# Send the patient a short acknowledgement (first name, reference, next steps).
+# Send the patient a short acknowledgement (the reference and next steps, nothing they typed).
 APPOINTMENT_ACKNOWLEDGE_PATIENT = env_bool("APPOINTMENT_ACKNOWLEDGE_PATIENT", True)
 # Faster than this (seconds from page load to submit) is a bot.
 APPOINTMENT_MIN_FILL_SECONDS = float(os.environ.get("APPOINTMENT_MIN_FILL_SECONDS", "3"))
@@ -404,3 +408,6 @@ APPOINTMENT_OVERDUE_BUSINESS_DAYS = int(os.environ.get("APPOINTMENT_OVERDUE_BUSI
 # Closed, declined and spam requests are purged after this many days (privacy notice says so).
 APPOINTMENT_RETENTION_DAYS = int(os.environ.get("APPOINTMENT_RETENTION_DAYS", "365"))
 PHONE_DEFAULT_REGION = "US"
+# The largest request body the public site takes (the admin takes DATA_UPLOAD_MAX_MEMORY_SIZE):
+# the contact form filled in to its limits, percent-encoded, is well under this.
+PUBLIC_MAX_BODY_BYTES = 64 * 1024

@@ -101,7 +101,8 @@ class TestBadInput:
 
     def test_multipart_posts_are_refused(self, client, form_data):
         response = client.post("/contact/", form_data)  # the test client's default: multipart
-        assert response.status_code == 400
+        assert response.status_code == 415
+        assert "We could not read your request" in response.content.decode()
         assert AppointmentRequest.objects.count() == 0
 
     def test_other_methods_are_refused(self, client):
