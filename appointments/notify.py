@@ -151,7 +151,13 @@ def send_pending(limit=500):
     """Send every request's e-mails that are due (the cron safety net beside the task worker:
     a task lost with a killed worker, a retry whose time has come). Returns (sent, failing)."""
     sent = failing = 0
-    for pk in AppointmentRequest.objects.due_for_sending().values_list("pk", flat=True)[:limit]:
+    # A request younger than the lease is its task's to send; racing the workers for it would
+    # only slow them down.
+    fresh = timezone.now() - timedelta(seconds=settings.APPOINTMENT_SEND_LEASE_SECONDS)
+    due = AppointmentRequest.objects.due_for_sending().filter(
+        Q(next_attempt_at__isnull=False) | Q(created_at__lt=fresh)
+    )
+    for pk in due.values_list("pk", flat=True)[:limit]:
         outcome = send_notifications(pk)
         if outcome is True:
             sent += 1

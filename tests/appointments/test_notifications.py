@@ -212,7 +212,9 @@ def test_no_staff_addresses_configured_leaves_the_notification_pending(
 
 @pytest.fixture
 def stored_request(form_data):
+    """A request whose task was lost an hour ago: cron's to send."""
     return AppointmentRequest.objects.create(
+        created_at=timezone.now() - timedelta(hours=1),
         first_name="Ann",
         last_name="Example",
         email="ann@example.org",
