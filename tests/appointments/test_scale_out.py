@@ -12,7 +12,6 @@ import asyncio
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +25,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from bench.server import ROOT, free_port, production_server
+from bench.server import ROOT, free_port, production_server, wait_for_port
 
 sys.path.insert(0, str(ROOT / "bench"))  # bench scripts import each other by bare name
 from post_throughput import load_form, submit  # noqa: E402
@@ -87,15 +86,6 @@ def owner_of_connection(local_port, pids):
             except OSError:
                 continue
     return None
-
-
-def wait_for_port(port):
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.1)
 
 
 @pytest.fixture
