@@ -6,6 +6,7 @@ Views, changes, notes, exports and purges are written to the audit trail.
 
 import re
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.utils.html import format_html, format_html_join
@@ -46,6 +47,21 @@ class OverdueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.overdue()
+        return queryset
+
+
+class StaffAlertFilter(admin.SimpleListFilter):
+    """Requests staff were not told of by e-mail (it failed): the admin index links here."""
+
+    title = "staff e-mail"
+    parameter_name = "staff_alert"
+
+    def lookups(self, request, model_admin):
+        return [("unsent", "Not sent")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unsent":
+            return queryset.staff_not_notified()
         return queryset
 
 
@@ -112,7 +128,14 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "overdue_mark",
     ]
     list_display_links = ["reference"]
-    list_filter = ["status", "service", "patient_type", AssignedFilter, OverdueFilter]
+    list_filter = [
+        "status",
+        "service",
+        "patient_type",
+        AssignedFilter,
+        OverdueFilter,
+        StaffAlertFilter,
+    ]
     search_fields = ["reference", "first_name", "last_name", "email"]
     search_help_text = "Search by name, email, phone (any format) or reference."
     date_hierarchy = "created_at"
@@ -197,12 +220,24 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     @admin.display(description="Notifications")
     def notifications(self, obj):
         def when(value):
-            return local_time(value) if value else "not sent"
+            return local_time(value) if value else None
+
+        if obj.notification_attempts >= settings.APPOINTMENT_MAX_SEND_ATTEMPTS:
+            retry = "no more attempts will be made"
+        elif obj.next_attempt_at:
+            retry = f"next attempt {when(obj.next_attempt_at)}"
+        else:
+            retry = "queued"
+
+        def state(sent_at):
+            if sent_at:
+                return when(sent_at)
+            return format_html('<strong class="unsent">not sent</strong> ({})', retry)
 
         return format_html(
             "Staff e-mail: {}<br>Patient acknowledgement: {}<br>Attempts: {}{}",
-            when(obj.staff_notified_at),
-            when(obj.patient_acknowledged_at) if obj.email else "no address",
+            state(obj.staff_notified_at),
+            state(obj.patient_acknowledged_at) if obj.email else "no address",
             obj.notification_attempts,
             format_html("<br>Last error: {}", obj.notification_error)
             if obj.notification_error
