@@ -1,7 +1,8 @@
 """The triage tool: clinic staff work each request to an outcome here.
 
-What the patient typed is read-only; staff change the status and the assignee and add notes.
-Views, changes, notes, exports and purges are written to the audit trail.
+What the patient typed is read-only; staff change the status and the assignee, log calls and
+add notes. Views, changes, calls, notes, exports and purges are written to the audit trail.
+The list opens in the order the front desk works: see AppointmentRequestQuerySet.in_triage_order.
 """
 
 import re
@@ -10,16 +11,41 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
 from clinic_site.admin import ReadOnlyAdmin
 
 from . import export, retention
-from .models import AppointmentRequest, AuditEntry, Note, StatusChange
+from .models import AppointmentRequest, AuditEntry, CallAttempt, Note, StatusChange
 
 Status = AppointmentRequest.Status
 
 PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
+# Shown first on a request's page, as links to call or write.
+CONTACT_FIELDS = ["name", "phone_link", "email_link", "contact_method", "best_time"]
+
+
+def staff_name(user):
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The statuses, and "Open" (new or contacted), which the index's cards link to. It keeps
+    the parameter of Django's own status filter, so existing links still work."""
+
+    title = "status"
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open (new or contacted)"), *Status.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.open()
+        if self.value():
+            return queryset.filter(status=self.value())
+        return queryset
 
 
 class AssignedFilter(admin.SimpleListFilter):
@@ -47,6 +73,19 @@ class OverdueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() == "yes":
             return queryset.overdue()
+        return queryset
+
+
+class CallbackFilter(admin.SimpleListFilter):
+    title = "callback"
+    parameter_name = "callback"
+
+    def lookups(self, request, model_admin):
+        return [("due", "Due today (or missed)")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "due":
+            return queryset.callbacks_due()
         return queryset
 
 
@@ -85,6 +124,28 @@ class NoteInline(admin.StackedInline):
         return False
 
 
+class CallAttemptInline(admin.TabularInline):
+    """Log a call attempt: append-only, like notes; saved through AppointmentRequest.log_call."""
+
+    model = CallAttempt
+    verbose_name = "call attempt"
+    verbose_name_plural = "Log a call attempt"
+    fields = ["outcome", "at", "next_callback_on", "caller"]
+    readonly_fields = ["caller"]
+    extra = 1
+    can_delete = False
+
+    @admin.display(description="By")
+    def caller(self, obj):
+        return staff_name(obj.by)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def mark_as(status):
     """The admin action "Mark as <status>" for the selected requests."""
 
@@ -102,18 +163,28 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "received",
         "reference",
         "name",
-        "service_short",
+        "phone_link",
         "preferred_contact",
+        "best_time_short",
+        "service_short",
+        "message_preview",
         "status_badge",
-        "assignee",
+        "assignee_name",
+        "callback_due",
         "overdue_mark",
     ]
     list_display_links = ["reference"]
-    list_filter = ["status", "service", "patient_type", AssignedFilter, OverdueFilter]
+    list_filter = [
+        StatusFilter,
+        "service",
+        "patient_type",
+        AssignedFilter,
+        OverdueFilter,
+        CallbackFilter,
+    ]
     search_fields = ["reference", "first_name", "last_name", "email"]
     search_help_text = "Search by name, email, phone (any format) or reference."
     date_hierarchy = "created_at"
-    ordering = ["-created_at"]
     list_per_page = 50
     list_select_related = ["assignee"]
     # Counting the whole table on every page view is the slowest part at 100,000 rows.
@@ -127,25 +198,41 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "export_csv",
         "purge_selected",
     ]
-    inlines = [StatusChangeInline, NoteInline]
+    # The change form (templates/admin/appointments/appointmentrequest/change_form.html) shows
+    # the first two fieldsets, then call attempts and notes, then the rest: what the front desk
+    # needs for a call is on the first screen.
+    inlines = [CallAttemptInline, NoteInline, StatusChangeInline]
     readonly_fields = [
         "reference",
         "created_at",
+        *CONTACT_FIELDS,
         *PATIENT_FIELDS,
         "status_changed_at",
+        "callback_due_on",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "created_at"]}),
-        ("What the patient sent (read-only)", {"fields": PATIENT_FIELDS}),
-        ("Triage", {"fields": ["status", "status_changed_at", "assignee"]}),
+        (None, {"fields": ["reference", "created_at", *CONTACT_FIELDS]}),
+        ("Triage", {"fields": ["status", "status_changed_at", "assignee", "callback_due_on"]}),
+        (
+            "What the patient sent (read-only)",
+            {"fields": [f for f in PATIENT_FIELDS if f not in {"email", "phone", *CONTACT_FIELDS}]},
+        ),
         ("E-mails", {"fields": ["notifications"]}),
         ("Audit trail", {"fields": ["audit_trail"], "classes": ["collapse"]}),
     ]
 
     class Media:
         css = {"all": ["css/admin.css"]}
+
+    def get_queryset(self, request):
+        # Not super()'s: it orders by get_ordering() before the annotation exists.
+        return AppointmentRequest.objects.in_triage_order()
+
+    def get_ordering(self, request):
+        # The annotation's order (a sortable column's header overrides it).
+        return ["triage_rank", "created_at"]
 
     # --- columns ---
 
@@ -161,6 +248,32 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     @admin.display(description="Name", ordering="last_name")
     def name(self, obj):
         return f"{obj.first_name} {obj.last_name}"
+
+    @admin.display(description="Phone")
+    def phone_link(self, obj):
+        if not obj.phone:
+            return ""
+        return format_html('<a href="tel:{}" class="phone">{}</a>', obj.phone, obj.phone_national)
+
+    @admin.display(description="Email")
+    def email_link(self, obj):
+        return format_html('<a href="mailto:{}">{}</a>', obj.email, obj.email) if obj.email else ""
+
+    @admin.display(description="Best time", ordering="best_time")
+    def best_time_short(self, obj):
+        return obj.get_best_time_display().split(" (")[0]
+
+    @admin.display(description="Message")
+    def message_preview(self, obj):
+        return Truncator(" ".join(obj.message.split())).chars(60)
+
+    @admin.display(description="Assignee", ordering="assignee__first_name")
+    def assignee_name(self, obj):
+        return staff_name(obj.assignee)
+
+    @admin.display(description="Callback", ordering="callback_due_on")
+    def callback_due(self, obj):
+        return obj.callback_due_on.strftime("%b %d") if obj.callback_due_on else ""
 
     @admin.display(description="Service", ordering="service")
     def service_short(self, obj):
@@ -230,9 +343,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         return results, may_have_duplicates
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "assignee":
-            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name != "assignee":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field.label_from_instance = staff_name
+        return field
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -249,15 +365,20 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         obj.triage(request.user, **{name: getattr(obj, name) for name in form.changed_data})
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not Note:
-            return super().save_formset(request, form, formset, change)
-        # Only new notes are taken (existing ones are read-only); the admin's own change
-        # message then names the notes as saved.
-        formset.save(commit=False)
-        formset.new_objects = [
-            form.instance.add_note(note.text, request.user) for note in formset.new_objects
-        ]
-        return None
+        # Only new notes and calls are taken (existing ones are read-only), through the model's
+        # methods; the admin's own change message then names them as saved.
+        obj = form.instance
+        if formset.model is Note:
+            formset.save(commit=False)
+            formset.new_objects = [obj.add_note(n.text, request.user) for n in formset.new_objects]
+        elif formset.model is CallAttempt:
+            formset.save(commit=False)
+            formset.new_objects = [
+                obj.log_call(c.outcome, request.user, callback_on=c.next_callback_on, at=c.at)
+                for c in formset.new_objects
+            ]
+        else:
+            super().save_formset(request, form, formset, change)
 
     def has_add_permission(self, request):
         return False  # requests come from the Contact page only

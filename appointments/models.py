@@ -1,6 +1,7 @@
 import secrets
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.db import models, transaction
 from django.urls import reverse
@@ -23,7 +24,31 @@ class AppointmentRequestQuerySet(models.QuerySet):
         return self.filter(status__in=AppointmentRequest.OPEN_STATUSES)
 
     def overdue(self, now=None):
-        return self.open().filter(created_at__lt=overdue_cutoff(now))
+        """Open, older than the cutoff, and not waiting for a callback booked for a later day
+        (staff have tried, and said when they will try again)."""
+        return self.open().filter(overdue_q(now))
+
+    def callbacks_due(self, now=None):
+        """Open requests whose next callback is today or was missed."""
+        return self.open().filter(callback_due_on__lte=timezone.localdate(now))
+
+    def in_triage_order(self, now=None):
+        """What the front desk works first: urgent, then overdue or a callback due, then the
+        other open ones, then those waiting for a later callback, then the finished ones;
+        the oldest first within each."""
+        is_open = models.Q(status__in=AppointmentRequest.OPEN_STATUSES)
+        today = timezone.localdate(now)
+        rank = models.Case(
+            # URGENT HOOK: when AppointmentRequest gains `urgent` (issue 15, patient-safety),
+            # add `models.When(is_open & models.Q(urgent=True), then=0),` here.
+            models.When(is_open & overdue_q(now), then=1),
+            models.When(is_open & models.Q(callback_due_on__lte=today), then=1),
+            models.When(is_open & models.Q(callback_due_on__gt=today), then=3),
+            models.When(is_open, then=2),
+            default=4,
+            output_field=models.IntegerField(),
+        )
+        return self.annotate(triage_rank=rank).order_by("triage_rank", "created_at", "pk")
 
     def pending_notification(self):
         """Requests whose staff e-mail, or patient acknowledgement, has not gone out yet."""
@@ -31,6 +56,13 @@ class AppointmentRequestQuerySet(models.QuerySet):
         if settings.APPOINTMENT_ACKNOWLEDGE_PATIENT:
             pending |= models.Q(patient_acknowledged_at__isnull=True) & ~models.Q(email="")
         return self.exclude(status=AppointmentRequest.Status.SPAM).filter(pending)
+
+
+def overdue_q(now=None):
+    """The overdue condition, for open requests (see AppointmentRequestQuerySet.overdue)."""
+    return models.Q(created_at__lt=overdue_cutoff(now)) & ~models.Q(
+        callback_due_on__gt=timezone.localdate(now)
+    )
 
 
 def overdue_cutoff(now=None):
@@ -107,7 +139,8 @@ class AppointmentRequest(models.Model):
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
     email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +17722105450")
+    # Stored as E.164 (+17722105450), the form's normalised value; staff see `phone_national`.
+    phone = models.CharField(max_length=20, blank=True)
     contact_method = models.CharField(max_length=10, choices=ContactMethod.choices)
     best_time = models.CharField(max_length=10, choices=BestTime.choices)
     service = models.CharField(max_length=20, choices=Service.choices)
@@ -130,6 +163,9 @@ class AppointmentRequest(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_requests",
     )
+
+    # Set from the latest call attempt (log_call), so the list can sort and filter on it.
+    callback_due_on = models.DateField("callback due", null=True, blank=True)
 
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -214,13 +250,49 @@ class AppointmentRequest(models.Model):
             AuditEntry.record(by, AuditEntry.Action.NOTE_ADDED, self.reference)
         return note
 
+    def log_call(self, outcome, by, callback_on=None, at=None):
+        """Record a call attempt by `by` and its audit entry, all or nothing; the request's next
+        callback becomes `callback_on` (None: none booked)."""
+        with transaction.atomic():
+            attempt = CallAttempt.objects.create(
+                request=self,
+                outcome=outcome,
+                by=by,
+                at=at or timezone.now(),
+                next_callback_on=callback_on,
+            )
+            AppointmentRequest.objects.filter(pk=self.pk).update(callback_due_on=callback_on)
+            self.callback_due_on = callback_on
+            # The outcome's name and the date only: nothing the patient said.
+            detail = attempt.get_outcome_display()
+            if callback_on:
+                detail += f", callback on {callback_on:%Y-%m-%d}"
+            AuditEntry.record(by, AuditEntry.Action.CALLED, self.reference, detail)
+        return attempt
+
     @property
     def is_open(self):
         return self.status in self.OPEN_STATUSES
 
     @property
     def is_overdue(self):
-        return self.is_open and self.created_at < overdue_cutoff()
+        waiting = self.callback_due_on and self.callback_due_on > timezone.localdate()
+        return self.is_open and not waiting and self.created_at < overdue_cutoff()
+
+    @property
+    def phone_national(self):
+        """The phone as a caller dials it here: "(772) 555-0188" rather than "+17725550188"."""
+        try:
+            number = phonenumbers.parse(self.phone, settings.PHONE_DEFAULT_REGION)
+        except phonenumbers.NumberParseException:
+            return self.phone
+        region = phonenumbers.region_code_for_number(number)
+        style = (
+            phonenumbers.PhoneNumberFormat.NATIONAL
+            if region == settings.PHONE_DEFAULT_REGION
+            else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+        return phonenumbers.format_number(number, style)
 
 
 class StatusChange(models.Model):
@@ -241,6 +313,34 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class CallAttempt(models.Model):
+    """One call the front desk made to the patient: its outcome and the next callback date.
+    Only ever added, through AppointmentRequest.log_call."""
+
+    class Outcome(models.TextChoices):
+        NO_ANSWER = "no_answer", "No answer"
+        VOICEMAIL = "voicemail", "No answer, left voicemail"
+        SPOKE = "spoke", "Spoke with the patient"
+        BUSY = "busy", "Line busy"
+        WRONG_NUMBER = "wrong", "Wrong number"
+
+    request = models.ForeignKey(
+        AppointmentRequest, on_delete=models.CASCADE, related_name="call_attempts"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    at = models.DateTimeField("called at", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    next_callback_on = models.DateField("next callback", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class Note(models.Model):
@@ -268,6 +368,7 @@ class AuditEntry(models.Model):
         VIEWED = "viewed", "Viewed"
         CHANGED = "changed", "Changed"
         NOTE_ADDED = "note", "Added a note"
+        CALLED = "called", "Logged a call"
         EXPORTED = "exported", "Exported"
         PURGED = "purged", "Purged"
 

@@ -22,19 +22,33 @@ from appointments.models import AppointmentRequest
 register = template.Library()
 
 
+def triage_cards(user):
+    """The index's cards: (label, query string of the list's filters, the queryset those filters
+    give). Each count is of the very list its link opens, so the two cannot disagree."""
+    requests = AppointmentRequest.objects
+    return [
+        ("new", "status__exact=new", requests.filter(status=AppointmentRequest.Status.NEW)),
+        ("overdue", "overdue=yes", requests.overdue()),
+        ("callbacks due today", "callback=due", requests.callbacks_due()),
+        (
+            "open and assigned to me",
+            "status__exact=open&assigned=me",
+            requests.open().filter(assignee=user),
+        ),
+    ]
+
+
 @register.inclusion_tag("appointments/_triage_counts.html", takes_context=True)
 def triage_counts(context):
-    """New, overdue and my open requests, for the admin index of staff who may see requests."""
+    """The cards, for the admin index of staff who may see requests."""
     user = context["request"].user
     if not user.has_perm("appointments.view_appointmentrequest"):
-        return {"counts": None}
-    requests = AppointmentRequest.objects
+        return {"cards": None}
     return {
-        "counts": {
-            "new": requests.filter(status=AppointmentRequest.Status.NEW).count(),
-            "overdue": requests.overdue().count(),
-            "mine": requests.open().filter(assignee=user).count(),
-        }
+        "cards": [
+            {"label": label, "query": query, "count": queryset.count()}
+            for label, query, queryset in triage_cards(user)
+        ]
     }
 
 

@@ -29,6 +29,8 @@ def change_form(**fields):
         "status_changes-INITIAL_FORMS": "0",
         "notes-TOTAL_FORMS": "0",
         "notes-INITIAL_FORMS": "0",
+        "call_attempts-TOTAL_FORMS": "0",
+        "call_attempts-INITIAL_FORMS": "0",
         **fields,
     }
 
@@ -59,13 +61,13 @@ def test_list_shows_what_staff_need_at_a_glance(desk):
     assert "TMS therapy evaluation" in html
 
 
-def test_newest_requests_come_first_fifty_to_a_page(desk):
+def test_oldest_open_requests_come_first_fifty_to_a_page(desk):
     _, browser = desk
     make_many(120)
     first_page = browser.get(LIST)
     assert len(rows(first_page)) == 50
-    newest = AppointmentRequest.objects.order_by("-created_at").first()
-    assert rows(first_page)[0] == str(newest.pk)
+    oldest_open = AppointmentRequest.objects.open().order_by("created_at").first()
+    assert rows(first_page)[0] == str(oldest_open.pk)
 
 
 @pytest.mark.parametrize(
