@@ -124,8 +124,9 @@ class NoteInline(admin.StackedInline):
         return False
 
 
-class CallAttemptInline(admin.TabularInline):
-    """Log a call attempt: append-only, like notes; saved through AppointmentRequest.log_call."""
+class CallAttemptInline(admin.StackedInline):
+    """Log a call attempt: append-only, like notes; saved through AppointmentRequest.log_call.
+    Stacked, not tabular: each field keeps its label, and it fits a phone."""
 
     model = CallAttempt
     verbose_name = "call attempt"
@@ -171,7 +172,6 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "status_badge",
         "assignee_name",
         "callback_due",
-        "overdue_mark",
     ]
     list_display_links = ["reference"]
     list_filter = [
@@ -186,6 +186,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     search_help_text = "Search by name, email, phone (any format) or reference."
     date_hierarchy = "created_at"
     list_per_page = 50
+    save_on_top = True  # the call and the note are near the top: so is their Save
     list_select_related = ["assignee"]
     # Counting the whole table on every page view is the slowest part at 100,000 rows.
     show_full_result_count = False
@@ -226,6 +227,11 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
+    def changelist_view(self, request, extra_context=None):
+        # The list needs the width that the apps' sidebar takes (the breadcrumbs remain).
+        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        return super().changelist_view(request, extra_context)
+
     def get_queryset(self, request):
         # Not super()'s: it orders by get_ordering() before the annotation exists.
         return AppointmentRequest.objects.in_triage_order()
@@ -240,8 +246,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     def received(self, obj):
         local = timezone.localtime(obj.created_at)
         return format_html(
-            "{}<br><small>{} ago</small>",
+            '<span title="{}">{}</span><br><small>{} ago</small>',
             local.strftime("%b %d, %I:%M %p"),
+            local.strftime("%b %d"),
             timesince(obj.created_at).split(",")[0],
         )
 
@@ -286,14 +293,11 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         return format_html(
-            '<span class="status-badge status-{}">{}</span>', obj.status, obj.get_status_display()
+            '<span class="status-badge status-{}">{}</span>{}',
+            obj.status,
+            obj.get_status_display(),
+            format_html(' <strong class="overdue">{}</strong>', "Overdue") if obj.is_overdue else "",
         )
-
-    @admin.display(description="Overdue")
-    def overdue_mark(self, obj):
-        if obj.is_overdue:
-            return format_html('<strong class="overdue">{}</strong>', "Overdue")
-        return ""
 
     # --- one request ---
 

@@ -50,8 +50,8 @@ def test_list_shows_what_staff_need_at_a_glance(desk):
     old = make_request(age=timedelta(days=4), first_name="Olga", last_name="Old")
     make_request(first_name="Nina", last_name="New", service="tms")
     html = browser.get(LIST).content.decode()
-    for column in ("Received", "Reference", "Name", "Service", "Contact by", "Status",
-                   "Assignee", "Overdue"):  # fmt: skip
+    for column in ("Received", "Reference", "Name", "Phone", "Contact by", "Best time",
+                   "Service", "Message", "Status", "Assignee", "Callback"):  # fmt: skip
         assert f">{column}<" in html or f">{column}</a>" in html, column
     assert old.reference in html
     assert "Olga Old" in html and "Nina New" in html
