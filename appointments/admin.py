@@ -292,11 +292,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
+        overdue = format_html(' <strong class="overdue">{}</strong>', "Overdue")
         return format_html(
             '<span class="status-badge status-{}">{}</span>{}',
             obj.status,
             obj.get_status_display(),
-            format_html(' <strong class="overdue">{}</strong>', "Overdue") if obj.is_overdue else "",
+            overdue if obj.is_overdue else "",
         )
 
     # --- one request ---
