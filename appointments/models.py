@@ -323,7 +323,6 @@ class CallAttempt(models.Model):
         NO_ANSWER = "no_answer", "No answer"
         VOICEMAIL = "voicemail", "No answer, left voicemail"
         SPOKE = "spoke", "Spoke with the patient"
-        BUSY = "busy", "Line busy"
         WRONG_NUMBER = "wrong", "Wrong number"
 
     request = models.ForeignKey(
