@@ -2,7 +2,7 @@
 
 What the patient typed is read-only; staff change the status and the assignee, log calls and
 add notes. Views, changes, calls, notes, exports and purges are written to the audit trail.
-The list opens in the order the front desk works: see AppointmentRequestQuerySet.in_triage_order.
+The list opens in the order the front desk works: see models.triage_ordering.
 """
 
 import re
@@ -17,7 +17,14 @@ from django.utils.timesince import timesince
 from clinic_site.admin import ReadOnlyAdmin
 
 from . import export, retention
-from .models import AppointmentRequest, AuditEntry, CallAttempt, Note, StatusChange
+from .models import (
+    AppointmentRequest,
+    AuditEntry,
+    CallAttempt,
+    Note,
+    StatusChange,
+    triage_ordering,
+)
 
 Status = AppointmentRequest.Status
 
@@ -226,13 +233,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
         return super().changelist_view(request, extra_context)
 
-    def get_queryset(self, request):
-        # Not super()'s: it orders by get_ordering() before the annotation exists.
-        return AppointmentRequest.objects.in_triage_order()
-
     def get_ordering(self, request):
-        # The annotation's order (a sortable column's header overrides it).
-        return ["triage_rank", "created_at"]
+        # Worked first, first (a sortable column's header overrides it).
+        return triage_ordering()
 
     # --- columns ---
 

@@ -33,22 +33,7 @@ class AppointmentRequestQuerySet(models.QuerySet):
         return self.open().filter(callback_due_on__lte=timezone.localdate(now))
 
     def in_triage_order(self, now=None):
-        """What the front desk works first: urgent, then overdue or a callback due, then the
-        other open ones, then those waiting for a later callback, then the finished ones;
-        the oldest first within each."""
-        is_open = models.Q(status__in=AppointmentRequest.OPEN_STATUSES)
-        today = timezone.localdate(now)
-        rank = models.Case(
-            # URGENT HOOK: when AppointmentRequest gains `urgent` (issue 15, patient-safety),
-            # add `models.When(is_open & models.Q(urgent=True), then=0),` here.
-            models.When(is_open & overdue_q(now), then=1),
-            models.When(is_open & models.Q(callback_due_on__lte=today), then=1),
-            models.When(is_open & models.Q(callback_due_on__gt=today), then=3),
-            models.When(is_open, then=2),
-            default=4,
-            output_field=models.IntegerField(),
-        )
-        return self.annotate(triage_rank=rank).order_by("triage_rank", "created_at", "pk")
+        return self.order_by(*triage_ordering(now))
 
     def pending_notification(self):
         """Requests whose staff e-mail, or patient acknowledgement, has not gone out yet."""
@@ -56,6 +41,26 @@ class AppointmentRequestQuerySet(models.QuerySet):
         if settings.APPOINTMENT_ACKNOWLEDGE_PATIENT:
             pending |= models.Q(patient_acknowledged_at__isnull=True) & ~models.Q(email="")
         return self.exclude(status=AppointmentRequest.Status.SPAM).filter(pending)
+
+
+def triage_ordering(now=None):
+    """What the front desk works first: urgent, then overdue or a callback due, then the other
+    open ones, then those waiting for a callback on a later day, then the finished ones; the
+    oldest first within each. An ORDER BY expression rather than an annotation, so that the
+    list's count and date range queries stay plain."""
+    is_open = models.Q(status__in=AppointmentRequest.OPEN_STATUSES)
+    today = timezone.localdate(now)
+    rank = models.Case(
+        # URGENT HOOK: when AppointmentRequest gains `urgent` (issue 15, patient-safety),
+        # add `models.When(is_open & models.Q(urgent=True), then=0),` here.
+        models.When(is_open & overdue_q(now), then=1),
+        models.When(is_open & models.Q(callback_due_on__lte=today), then=1),
+        models.When(is_open & models.Q(callback_due_on__gt=today), then=3),
+        models.When(is_open, then=2),
+        default=4,
+        output_field=models.IntegerField(),
+    )
+    return [rank.asc(), "created_at", "pk"]
 
 
 def overdue_q(now=None):
