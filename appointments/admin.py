@@ -23,6 +23,7 @@ from .models import (
     CallAttempt,
     Note,
     StatusChange,
+    local_time,
     triage_ordering,
 )
 
@@ -94,7 +95,7 @@ class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     verbose_name = "status change"
     verbose_name_plural = "Status history"
-    fields = ["changed_at", "from_status", "to_status", "changed_by"]
+    fields = ["when", "from_status", "to_status", "changed_by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -104,6 +105,10 @@ class StatusChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Changed at")
+    def when(self, obj):
+        return local_time(obj.changed_at)
 
 
 class NoteInline(admin.StackedInline):
@@ -206,17 +211,17 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     inlines = [CallAttemptInline, NoteInline, StatusChangeInline]
     readonly_fields = [
         "reference",
-        "created_at",
+        "received_at",
         *CONTACT_FIELDS,
         *PATIENT_FIELDS,
-        "status_changed_at",
+        "status_since",
         "callback_due_on",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "created_at", *CONTACT_FIELDS]}),
-        ("Triage", {"fields": ["status", "status_changed_at", "assignee", "callback_due_on"]}),
+        (None, {"fields": ["reference", "received_at", *CONTACT_FIELDS]}),
+        ("Triage", {"fields": ["status", "status_since", "assignee", "callback_due_on"]}),
         (
             "What the patient sent (read-only)",
             {"fields": [f for f in PATIENT_FIELDS if f not in {"email", "phone", *CONTACT_FIELDS}]},
@@ -228,11 +233,6 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
-    def changelist_view(self, request, extra_context=None):
-        # The list needs the width that the apps' sidebar takes (the breadcrumbs remain).
-        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
-        return super().changelist_view(request, extra_context)
-
     def get_ordering(self, request):
         # Worked first, first (a sortable column's header overrides it).
         return triage_ordering()
@@ -241,11 +241,10 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Received", ordering="created_at")
     def received(self, obj):
-        local = timezone.localtime(obj.created_at)
         return format_html(
             '<span title="{}">{}</span><br><small>{} ago</small>',
-            local.strftime("%b %d, %I:%M %p"),
-            local.strftime("%b %d"),
+            local_time(obj.created_at),
+            timezone.localtime(obj.created_at).strftime("%b %d"),
             timesince(obj.created_at).split(",")[0],
         )
 
@@ -299,10 +298,18 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     # --- one request ---
 
+    @admin.display(description="Received")
+    def received_at(self, obj):
+        return local_time(obj.created_at)
+
+    @admin.display(description="Status since")
+    def status_since(self, obj):
+        return local_time(obj.status_changed_at)
+
     @admin.display(description="Notifications")
     def notifications(self, obj):
         def when(value):
-            return timezone.localtime(value).strftime("%b %d, %I:%M %p") if value else "not sent"
+            return local_time(value) if value else "not sent"
 
         return format_html(
             "Staff e-mail: {}<br>Patient acknowledgement: {}<br>Attempts: {}{}",
@@ -322,7 +329,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    local_time(e.at),
                     e.actor_username,
                     e.get_action_display(),
                     e.detail,
@@ -351,6 +358,36 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)
         field.label_from_instance = staff_name
         return field
+
+    def get_fieldsets(self, request, obj=None):
+        # The trail is the clinical lead's to read, here as in its own list (front desk: 403).
+        if self.can_read_audit(request):
+            return super().get_fieldsets(request, obj)
+        return [(name, opts) for name, opts in self.fieldsets if name != "Audit trail"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.can_read_audit(request):
+            return super().get_readonly_fields(request, obj)
+        return [name for name in self.readonly_fields if name != "audit_trail"]
+
+    @staticmethod
+    def can_read_audit(request):
+        return request.user.has_perm("appointments.view_auditentry")
+
+    def changelist_view(self, request, extra_context=None):
+        # The list needs the width that the apps' sidebar takes (the breadcrumbs remain).
+        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        response = super().changelist_view(request, extra_context)
+        # The list shows names: who looked is recorded; what they searched for never is.
+        if request.method == "GET" and getattr(response, "context_data", None):
+            changelist = response.context_data.get("cl")
+            if changelist is not None:
+                Action = AuditEntry.Action
+                action = Action.SEARCHED if changelist.query else Action.LISTED
+                AuditEntry.record(
+                    request.user, action, detail=f"{changelist.result_count} request(s) matched"
+                )
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -434,8 +471,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail, read-only. Only the clinical lead has the permission to see it."""
 
-    list_display = ["at", "actor_username", "action", "reference", "detail"]
+    list_display = ["when", "actor_username", "action", "reference", "detail"]
     list_filter = ["action"]
     search_fields = ["reference", "actor_username"]
     date_hierarchy = "at"
     list_per_page = 100
+
+    @admin.display(description="At", ordering="at")
+    def when(self, obj):
+        return local_time(obj.at)
