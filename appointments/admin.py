@@ -7,6 +7,7 @@ The list opens in the order the front desk works: see models.triage_ordering.
 
 import re
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -71,12 +72,15 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
-def one_choice_filter(name, value, label, method):
+def one_choice_filter(name, value, label, method, title=None):
     """A list filter `name` with the one choice `?name=value`, which applies the queryset's
     `method` (so the index's cards and the list agree on what it means)."""
 
+    heading = title or name
+
     class Filter(admin.SimpleListFilter):
-        title = parameter_name = name
+        title = heading
+        parameter_name = name
 
         def lookups(self, request, model_admin):
             return [(value, label)]
@@ -89,6 +93,10 @@ def one_choice_filter(name, value, label, method):
 
 OverdueFilter = one_choice_filter("overdue", "yes", "Overdue", "overdue")
 CallbackFilter = one_choice_filter("callback", "due", "Due today (or missed)", "callbacks_due")
+# Requests staff were not told of by e-mail (it failed): the admin index links here.
+StaffAlertFilter = one_choice_filter(
+    "staff_alert", "unsent", "Not sent", "staff_not_notified", title="staff e-mail"
+)
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -187,6 +195,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         AssignedFilter,
         OverdueFilter,
         CallbackFilter,
+        StaffAlertFilter,
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
     search_help_text = "Search by name, email, phone (any format) or reference."
@@ -309,12 +318,24 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     @admin.display(description="Notifications")
     def notifications(self, obj):
         def when(value):
-            return local_time(value) if value else "not sent"
+            return local_time(value) if value else None
+
+        if obj.notification_attempts >= settings.APPOINTMENT_MAX_SEND_ATTEMPTS:
+            retry = "no more attempts will be made"
+        elif obj.next_attempt_at:
+            retry = f"next attempt {when(obj.next_attempt_at)}"
+        else:
+            retry = "queued"
+
+        def state(sent_at):
+            if sent_at:
+                return when(sent_at)
+            return format_html('<strong class="unsent">not sent</strong> ({})', retry)
 
         return format_html(
             "Staff e-mail: {}<br>Patient acknowledgement: {}<br>Attempts: {}{}",
-            when(obj.staff_notified_at),
-            when(obj.patient_acknowledged_at) if obj.email else "no address",
+            state(obj.staff_notified_at),
+            state(obj.patient_acknowledged_at) if obj.email else "no address",
             obj.notification_attempts,
             format_html("<br>Last error: {}", obj.notification_error)
             if obj.notification_error

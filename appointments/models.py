@@ -48,6 +48,21 @@ class AppointmentRequestQuerySet(models.QuerySet):
             pending |= models.Q(patient_acknowledged_at__isnull=True) & ~models.Q(email="")
         return self.exclude(status=AppointmentRequest.Status.SPAM).filter(pending)
 
+    def due_for_sending(self, now=None):
+        """Pending requests whose back-off has passed and whose attempts are not used up."""
+        now = now or timezone.now()
+        return self.pending_notification().filter(
+            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now),
+            notification_attempts__lt=settings.APPOINTMENT_MAX_SEND_ATTEMPTS,
+        )
+
+    def staff_not_notified(self):
+        """Requests whose staff e-mail failed at least once and has not gone out since: staff
+        would not know of them but for the admin index."""
+        return self.exclude(status=AppointmentRequest.Status.SPAM).filter(
+            staff_notified_at__isnull=True, notification_attempts__gt=0
+        )
+
 
 def triage_ordering(now=None):
     """What the front desk works first: urgent, then overdue or a callback due, then the other
@@ -180,7 +195,12 @@ class AppointmentRequest(models.Model):
 
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # When a sender claimed each e-mail (appointments/notify.py): one sender at a time, and a
+    # claim left by a sender that died is taken over once it is older than the lease.
+    staff_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    patient_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     notification_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The exception's class name only: an SMTP error message can quote an address.
     notification_error = models.CharField(max_length=100, blank=True)
 

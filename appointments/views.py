@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinic_site.http import error_page
 from clinic_site.services import Service
 
-from . import notify, spam
+from . import spam, tasks
 from .forms import AppointmentRequestForm, new_form_token, read_form_token
 from .models import AppointmentRequest, new_reference
 
@@ -36,10 +36,18 @@ def thanks(request):
     reference = request.session.get(SESSION_KEY)
     if not reference:
         return redirect("appointments:contact")
+    # What is true now: the acknowledgement is usually still on its way. (A bot's made-up
+    # reference has no row: it reads the same page, without an address.)
+    stored = AppointmentRequest.objects.filter(reference=reference).first()
     return render(
         request,
         "appointments/thanks.html",
-        {"reference": reference, "acknowledged": settings.APPOINTMENT_ACKNOWLEDGE_PATIENT},
+        {
+            "reference": reference,
+            "acknowledge": settings.APPOINTMENT_ACKNOWLEDGE_PATIENT,
+            "email": stored.email if stored else "",
+            "acknowledged": bool(stored and stored.patient_acknowledged_at),
+        },
     )
 
 
@@ -85,8 +93,10 @@ def _submit(request):
             appointment = form.save(commit=False)
             appointment.submission_token = token.nonce
             appointment.save()
-            # E-mails only once the request is safely stored.
-            transaction.on_commit(partial(notify.send_notifications, appointment.pk))
+            # E-mails only once the request is safely stored, and by a task: the patient never
+            # waits on a mail server. If the task is lost, cron's send_pending_notifications
+            # finds the request unsent.
+            transaction.on_commit(partial(tasks.send_request_emails.enqueue, appointment.pk))
     except IntegrityError:
         # The same form sent twice (a double click, a resubmitted page): one record.
         appointment = AppointmentRequest.objects.filter(submission_token=token.nonce).first()

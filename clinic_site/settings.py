@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "clinic_site",
     "staff",
     "blog",
@@ -166,6 +168,22 @@ else:
         }
     }
 
+# --- Background tasks -----------------------------------------------------------------------
+# Everything that talks to the outside world (e-mail) runs as a task, never inside a patient's
+# request. Production queues tasks in the database and runs `manage.py db_worker`; development
+# (DEBUG) runs each task right after the request's commit, so `make run` needs no extra process.
+# TASKS_BACKEND=immediate or =database overrides that choice.
+
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[TASKS_BACKEND]
+    }
+}
+
 # --- Auth and the staff admin ---------------------------------------------------------------
 
 # Where the admin lives (a path without leading slash, ending in "/").
@@ -233,7 +251,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Hashed names (cacheable forever) and pre-compressed brotli/gzip copies.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "clinic_site.storage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
@@ -383,6 +401,15 @@ APPOINTMENT_NOTIFY_EMAILS = env_list(
 )
 # Send the patient a short acknowledgement (the reference and next steps, nothing they typed).
 APPOINTMENT_ACKNOWLEDGE_PATIENT = env_bool("APPOINTMENT_ACKNOWLEDGE_PATIENT", True)
+# A failed e-mail is tried again after 1, 2, 4, ... times this many seconds, at most this many
+# times in all; then the request is shown to staff on the admin index as not notified.
+APPOINTMENT_RETRY_SECONDS = int(os.environ.get("APPOINTMENT_RETRY_SECONDS", "60"))
+APPOINTMENT_MAX_SEND_ATTEMPTS = int(os.environ.get("APPOINTMENT_MAX_SEND_ATTEMPTS", "8"))
+# A sender claims an e-mail before sending it; a claim older than this (a worker killed
+# mid-send) is taken over by the next run. Longer than any send can take (EMAIL_TIMEOUT).
+APPOINTMENT_SEND_LEASE_SECONDS = int(
+    os.environ.get("APPOINTMENT_SEND_LEASE_SECONDS", str(max(300, 6 * EMAIL_TIMEOUT)))
+)
 # Faster than this (seconds from page load to submit) is a bot.
 APPOINTMENT_MIN_FILL_SECONDS = float(os.environ.get("APPOINTMENT_MIN_FILL_SECONDS", "3"))
 # Requests accepted per client per window, counted in the shared cache.

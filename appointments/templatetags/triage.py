@@ -23,18 +23,36 @@ register = template.Library()
 
 
 def triage_cards(user):
-    """The index's cards: (label, query string of the list's filters, the queryset those filters
-    give). Each count is of the very list its link opens, so the two cannot disagree."""
+    """The index's cards: what each counts, the query string of the list filters that show
+    those very requests (so a count and its list cannot disagree) and its wording. An alert
+    card shows only when its count is not zero."""
     requests = AppointmentRequest.objects
     return [
-        ("new", "status__exact=new", requests.filter(status=AppointmentRequest.Status.NEW)),
-        ("overdue", "overdue=yes", requests.overdue()),
-        ("callbacks due today", "callback=due", requests.callbacks_due()),
-        (
-            "open and assigned to me",
-            "status__exact=open&assigned=me",
-            requests.open().filter(assignee=user),
-        ),
+        {
+            "queryset": requests.filter(status=AppointmentRequest.Status.NEW),
+            "query": "status__exact=new",
+            "label": ("new request", "new requests"),
+        },
+        {"queryset": requests.overdue(), "query": "overdue=yes", "label": ("overdue",) * 2},
+        {
+            "queryset": requests.callbacks_due(),
+            "query": "callback=due",
+            "label": ("callback due today", "callbacks due today"),
+        },
+        {
+            "queryset": requests.open().filter(assignee=user),
+            "query": "status__exact=open&assigned=me",
+            "label": ("open and assigned to me",) * 2,
+        },
+        {
+            "queryset": requests.staff_not_notified(),
+            "query": "staff_alert=unsent",
+            "label": (
+                "request staff were not e-mailed about",
+                "requests staff were not e-mailed about",
+            ),
+            "alert": True,
+        },
     ]
 
 
@@ -44,12 +62,7 @@ def triage_counts(context):
     user = context["request"].user
     if not user.has_perm("appointments.view_appointmentrequest"):
         return {"cards": None}
-    return {
-        "cards": [
-            {"label": label, "query": query, "count": queryset.count()}
-            for label, query, queryset in triage_cards(user)
-        ]
-    }
+    return {"cards": [{**card, "count": card["queryset"].count()} for card in triage_cards(user)]}
 
 
 def _months(first, last):
