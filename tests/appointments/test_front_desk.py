@@ -163,14 +163,16 @@ def test_each_index_card_counts_the_requests_its_link_lists(desk, make_staff):
     make_request(callback_due_on=today() - timedelta(days=2), age=timedelta(days=3))
     make_request(callback_due_on=today() + timedelta(days=1), age=timedelta(days=4))
     make_request(status="scheduled", age=timedelta(days=8))
+    make_request(notification_attempts=1)  # its staff e-mail failed
     html = browser.get(reverse("admin:index")).content.decode()
     cards = re.findall(r'<a href="([^"]+)"><strong>(\d+)</strong> ([^<]+)</a>', html)
     counted = {label.strip(): int(count) for _, count, label in cards}
     assert counted == {
-        "new requests": 4,
+        "new requests": 5,
         "overdue": 2,
         "callbacks due today": 2,
         "open and assigned to me": 2,
+        "request staff were not e-mailed about": 1,
     }
     for link, count, label in cards:
         assert len(rows(browser.get(link.replace("&amp;", "&")))) == int(count), label

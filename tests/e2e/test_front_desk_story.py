@@ -54,7 +54,7 @@ def test_front_desk_calls_back_logs_a_voicemail_and_the_list_reorders(
     make_request(first_name="Cleo", last_name="Closed", status="closed", age=timedelta(days=9))
 
     sign_in_with_code(page, site, device)
-    card = page.get_by_role("link", name="1 callbacks due today")
+    card = page.get_by_role("link", name="1 callback due today")
     expect(card).to_be_visible()
     screenshot(page, "1-index")
 
