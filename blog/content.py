@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from clinic_site.cache import bump_content_version
+from clinic_site.clinic import get_clinic
 
 from . import images, search
 from .forms import ArticleFrontMatter, PageFrontMatter
@@ -155,6 +156,28 @@ def _front_matter(form_class, meta, body, rel, path):
     return form
 
 
+# Clinic facts a file may quote, written {clinic.name}: stated once, in content/clinic.toml.
+CLINIC_FACT = re.compile(r"\{clinic\.(\w+)\}")
+CLINIC_FACTS = {"name", "phone", "reply_within"}
+
+
+def _with_clinic_facts(body, rel):
+    """The body with each {clinic.fact} replaced by the fact, and the facts it used (for the
+    hash, so that a changed fact re-renders the file)."""
+    clinic, used = get_clinic(), []
+
+    def fact(match):
+        name = match.group(1)
+        if name not in CLINIC_FACTS:
+            known = ", ".join(f"{{clinic.{n}}}" for n in sorted(CLINIC_FACTS))
+            raise ContentError(rel, "body", f"{match.group(0)} is not a clinic fact ({known})")
+        used.append(getattr(clinic, name))
+        return used[-1]
+
+    body = CLINIC_FACT.sub(fact, body)
+    return body, "\n".join(used).encode()
+
+
 def _hash(raw, *extra):
     digest = hashlib.sha256(RENDERER_VERSION.encode() + raw)
     for part in extra:
@@ -176,7 +199,8 @@ def parse_article(path, content_dir):
             raise ContentError(rel, "image", f"file {image} does not exist")
         image_bytes = image_path.read_bytes()
     fields = form.model_fields()
-    fields.update(source_path=rel, source_hash=_hash(raw, image_bytes))
+    body, facts = _with_clinic_facts(body, rel)
+    fields.update(source_path=rel, source_hash=_hash(raw, image_bytes, facts))
     return {
         "fields": fields,
         "body": body,
@@ -189,7 +213,8 @@ def parse_page(path, content_dir):
     rel = str(path.relative_to(content_dir))
     meta, body, raw = _read(path, rel)
     fields = _front_matter(PageFrontMatter, meta, body, rel, path).model_fields()
-    fields.update(source_path=rel, source_hash=_hash(raw))
+    body, facts = _with_clinic_facts(body, rel)
+    fields.update(source_path=rel, source_hash=_hash(raw, facts))
     return {"fields": fields, "body": body}
 
 
