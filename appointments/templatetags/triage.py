@@ -24,7 +24,8 @@ register = template.Library()
 
 @register.inclusion_tag("appointments/_triage_counts.html", takes_context=True)
 def triage_counts(context):
-    """Urgent, new, overdue and my open requests, for the admin index of staff who may see requests."""
+    """Urgent, new, overdue and my open requests, for the admin index of staff who may see
+    requests."""
     user = context["request"].user
     if not user.has_perm("appointments.view_appointmentrequest"):
         return {"counts": None}

@@ -106,11 +106,11 @@ def test_crisis_language_marks_the_request_urgent_and_the_patient_sees_988_and_9
 
     assert response["Location"] == "/contact/thanks/"  # nothing in the URL says why
     html = client.get("/contact/thanks/").content.decode()
-    main = html.split('<main', 1)[1]
+    main = html.split("<main", 1)[1]
     first_heading = re.search(r"<h1[^>]*>(.*?)</h1>", main, re.S)[1]
     assert "In crisis" in first_heading
-    assert main.index('href="tel:988"') < main.index('href="tel:911"') < main.index(
-        request.reference
+    assert (
+        main.index('href="tel:988"') < main.index('href="tel:911"') < main.index(request.reference)
     )
 
     staff = mail.outbox[0]
