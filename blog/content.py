@@ -9,7 +9,9 @@ skipped: what was published from it before stays as it was.
 import hashlib
 import html
 import re
+import subprocess
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import frontmatter
@@ -185,6 +187,25 @@ def _hash(raw, *extra):
     return digest.hexdigest()
 
 
+def file_changed_on(path):
+    """The date a file last changed: its last commit in git history, or, outside a git
+    checkout (or before the file's first commit), its modification time."""
+    try:
+        out = subprocess.run(  # noqa: S603 (fixed arguments, our own file name)
+            ["git", "log", "-1", "--format=%cs", "--", path.name],  # noqa: S607
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    if out:
+        return date.fromisoformat(out)
+    return date.fromtimestamp(path.stat().st_mtime)
+
+
 def parse_article(path, content_dir):
     rel = str(path.relative_to(content_dir))
     meta, body, raw = _read(path, rel)
@@ -199,6 +220,9 @@ def parse_article(path, content_dir):
             raise ContentError(rel, "image", f"file {image} does not exist")
         image_bytes = image_path.read_bytes()
     fields = form.model_fields()
+    fields["dated_by_file"] = fields["published_on"] is None
+    if fields["dated_by_file"]:
+        fields["published_on"] = file_changed_on(path)
     body, facts = _with_clinic_facts(body, rel)
     fields.update(source_path=rel, source_hash=_hash(raw, image_bytes, facts))
     return {

@@ -247,7 +247,7 @@ def test_related_and_neighbours_are_worked_out_at_sync_time(content):
         ("section: services\nservice: acupuncture", "service", "unknown service 'acupuncture'"),
         ("order: -1", "order", "must be a whole number"),
         ("nav_title: " + "x" * 101, "nav_title", "is 101 characters; the limit is 100"),
-        ("reviewed: 2025-01-01", "reviewer", "is required when 'reviewed' is given"),
+        ("reviewed_on: 2025-01-01", "reviewed_by", "is required when 'reviewed_on' is given"),
     ],
 )
 def test_bad_page_gets_an_error_naming_file_and_field(content, front_matter, field, message):
