@@ -11,7 +11,7 @@ import html
 import re
 import subprocess
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 
 import frontmatter
@@ -192,7 +192,7 @@ def file_changed_on(path):
     checkout (or before the file's first commit), its modification time."""
     try:
         out = subprocess.run(  # noqa: S603 (fixed arguments, our own file name)
-            ["git", "log", "-1", "--format=%cs", "--", path.name],  # noqa: S607
+            ["git", "log", "-1", "--format=%ct", "--", path.name],  # noqa: S607
             cwd=path.parent,
             capture_output=True,
             text=True,
@@ -201,9 +201,9 @@ def file_changed_on(path):
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         out = ""
-    if out:
-        return date.fromisoformat(out)
-    return date.fromtimestamp(path.stat().st_mtime)
+    when = int(out) if out else path.stat().st_mtime
+    # The clinic's calendar date, as Article.objects.published() compares it.
+    return timezone.localtime(datetime.fromtimestamp(when, tz=UTC)).date()
 
 
 def parse_article(path, content_dir):

@@ -9,10 +9,11 @@ fixture) and live next to the code they test; these use the real files (`site_co
 import html as html_lib
 import re
 import subprocess
-from datetime import date
+from datetime import UTC, datetime
 
 import frontmatter
 import pytest
+from django.utils import timezone
 
 from blog.models import Article, Page
 from clinic_site.clinic import get_clinic
@@ -149,13 +150,16 @@ def test_each_correction_stands_next_to_its_citation(client, site_content, url, 
 def file_history(path):
     """Every date the file changed: its commits (when in a git checkout) and its mtime."""
     log = subprocess.run(
-        ["git", "log", "--format=%cs", "--", path.name],  # noqa: S607
+        ["git", "log", "--format=%ct", "--", path.name],  # noqa: S607
         cwd=path.parent,
         capture_output=True,
         text=True,
         check=False,
     ).stdout.split()
-    return {*log, date.fromtimestamp(path.stat().st_mtime).isoformat()}
+    moments = [int(commit) for commit in log] + [path.stat().st_mtime]
+    return {
+        timezone.localtime(datetime.fromtimestamp(t, tz=UTC)).date().isoformat() for t in moments
+    }
 
 
 def stated_dates(page_html):
@@ -179,3 +183,25 @@ def test_no_page_states_a_date_its_file_does_not_give(client, site_content, path
     assert stated_dates(page_html) <= given | file_history(path)
     if "published" not in meta:
         assert "Published <time" not in page_html
+
+
+# --- Clinic facts: one reply promise, no made-up office hours ------------------------------
+
+PUBLIC = ["/", "/contact/", "/services/spravato/", "/about/", "/accessibility/", "/privacy/"]
+
+
+@pytest.mark.parametrize("url", PUBLIC)
+def test_every_page_makes_the_one_reply_promise_and_claims_no_hours(client, site_content, url):
+    text = " ".join(re.sub(r"<[^>]+>", " ", client.get(url).content.decode()).split())
+    promise = get_clinic().reply_within
+    for stated in re.findall(r"within (\w+ business days?)", text):
+        assert stated == promise
+    assert "9 am" not in text and "5 pm" not in text and "Monday to Friday" not in text
+    assert "for our office hours" in text  # the hours are not known: call for them
+
+
+def test_the_forms_time_choices_do_not_promise_hours(client):
+    html = client.get("/contact/").content.decode()
+    labels = re.findall(r'<label for="id_best_time_\d" [^>]*>\s*([^<]+?)\s*</label>', html)
+    assert labels == ["Morning", "Afternoon", "Any time"]
+    assert "9 am" not in html and "noon to 5" not in html

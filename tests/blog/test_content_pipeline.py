@@ -254,3 +254,15 @@ def test_bad_page_gets_an_error_naming_file_and_field(content, front_matter, fie
     content.raw("pages/broken.md", f"---\ntitle: T\nsummary: s\n{front_matter}\n---\nBody\n")
     [error] = content.sync().errors
     assert str(error).startswith(f"pages/broken.md: field '{field}': {message}")
+
+
+def test_a_clinic_fact_in_a_file_comes_from_clinic_toml(client, content):
+    from clinic_site.clinic import get_clinic
+
+    content.write(
+        "pages/help.md", {"title": "Help", "summary": "s"}, "We reply within {clinic.reply_within}."
+    )
+    content.write("pages/typo.md", {"title": "Typo", "summary": "s"}, "Call {clinic.fax}.")
+    [error] = content.sync().errors
+    assert str(error).startswith("pages/typo.md: field 'body': {clinic.fax} is not a clinic fact")
+    assert f"We reply within {get_clinic().reply_within}." in client.get("/help/").content.decode()
