@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
-from clinic_site.admin import ReadOnlyAdmin
+from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
 from . import export, retention
 from .models import AppointmentRequest, AuditEntry, Note, StatusChange
@@ -38,30 +38,14 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Overdue")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.overdue()
-        return queryset
-
-
-class DuplicateFilter(admin.SimpleListFilter):
-    title = "possible duplicates"
-    parameter_name = "duplicates"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Possible duplicates")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.filter(duplicate_pk__isnull=False)
-        return queryset
+OverdueFilter = one_choice_filter("overdue", "overdue", "Overdue", lambda qs: qs.overdue())
+# The admin's queryset carries with_duplicate()'s annotation.
+DuplicateFilter = one_choice_filter(
+    "possible duplicates",
+    "duplicates",
+    "Possible duplicates",
+    lambda qs: qs.filter(duplicate_pk__isnull=False),
+)
 
 
 class StatusChangeInline(admin.TabularInline):

@@ -5,7 +5,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 
-from clinic_site.admin import ReadOnlyAdmin
+from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
 from .models import Article, Page
 
@@ -19,17 +19,12 @@ def review_due():
     return Q(reviewed_on__isnull=True) | Q(reviewed_on__lt=cutoff)
 
 
-class ReviewDueFilter(admin.SimpleListFilter):
-    title = "medical review"
-    parameter_name = "review"
-
-    def lookups(self, request, model_admin):
-        return [("due", "Missing or older than 12 months")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "due":
-            return queryset.filter(review_due())
-        return queryset
+ReviewDueFilter = one_choice_filter(
+    "medical review",
+    "review",
+    "Missing or older than 12 months",
+    lambda qs: qs.filter(review_due()),
+)
 
 
 class ContentAdmin(ReadOnlyAdmin):
