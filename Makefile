@@ -7,6 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 MANAGE := $(BIN)/python manage.py
 PIP := $(BIN)/pip install --quiet --disable-pip-version-check
+# The lock files carry each file's hash: a package that differs from the one we locked fails.
+PIP_LOCKED := $(PIP) --require-hashes --no-deps
 
 export PORT
 
@@ -17,12 +19,12 @@ $(BIN)/python:
 
 # Runtime dependencies, exactly as locked.
 $(VENV)/.runtime: requirements.lock | $(BIN)/python
-	$(PIP) -r requirements.lock
+	$(PIP_LOCKED) -r requirements.lock
 	touch $@
 
 # Runtime plus test and lint tools.
 $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
-	$(PIP) -r requirements-dev.lock
+	$(PIP_LOCKED) -r requirements-dev.lock
 	touch $@
 
 ## make run: the site in development (DEBUG on, SQLite in var/) at http://127.0.0.1:$(PORT)
@@ -80,8 +82,9 @@ lint: $(VENV)/.dev
 ## make lock: re-pin requirements*.lock after editing pyproject.toml
 lock: $(VENV)/.dev
 	$(PIP) uv==0.13.9
-	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 -o requirements.lock
-	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 --extra dev \
+	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 --generate-hashes \
+		-o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 --generate-hashes --extra dev \
 		-c requirements.lock -o requirements-dev.lock
 
 clean:

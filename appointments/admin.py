@@ -9,14 +9,13 @@ import re
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
 from . import export, retention
-from .models import AppointmentRequest, AuditEntry, Note, StatusChange
+from .models import AppointmentRequest, AuditEntry, Note, StatusChange, local_time
 
 Status = AppointmentRequest.Status
 
@@ -52,7 +51,7 @@ class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     verbose_name = "status change"
     verbose_name_plural = "Status history"
-    fields = ["changed_at", "from_status", "to_status", "changed_by"]
+    fields = ["when", "from_status", "to_status", "changed_by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -62,6 +61,10 @@ class StatusChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Changed at")
+    def when(self, obj):
+        return local_time(obj.changed_at)
 
 
 class NoteInline(admin.StackedInline):
@@ -139,18 +142,18 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     inlines = [StatusChangeInline, NoteInline]
     readonly_fields = [
         "reference",
-        "created_at",
+        "received_at",
         *PATIENT_FIELDS,
-        "status_changed_at",
+        "status_since",
         "urgent",
         "possible_duplicates",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "created_at"]}),
+        (None, {"fields": ["reference", "received_at"]}),
         ("What the patient sent (read-only)", {"fields": PATIENT_FIELDS}),
-        ("Triage", {"fields": ["urgent", "status", "status_changed_at", "assignee"]}),
+        ("Triage", {"fields": ["urgent", "status", "status_since", "assignee"]}),
         ("Possible duplicates", {"fields": ["possible_duplicates"]}),
         ("E-mails", {"fields": ["notifications"]}),
         ("Audit trail", {"fields": ["audit_trail"], "classes": ["collapse"]}),
@@ -163,10 +166,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Received", ordering="created_at")
     def received(self, obj):
-        local = timezone.localtime(obj.created_at)
         return format_html(
             "{}<br><small>{} ago</small>",
-            local.strftime("%b %d, %I:%M %p"),
+            local_time(obj.created_at),
             timesince(obj.created_at).split(",")[0],
         )
 
@@ -223,7 +225,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                     (
                         other.get_admin_url(),
                         other.reference,
-                        timezone.localtime(other.created_at).strftime("%b %d, %I:%M %p"),
+                        local_time(other.created_at),
                         other.get_status_display(),
                     )
                     for other in others
@@ -231,10 +233,18 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             ),
         )
 
+    @admin.display(description="Received")
+    def received_at(self, obj):
+        return local_time(obj.created_at)
+
+    @admin.display(description="Status since")
+    def status_since(self, obj):
+        return local_time(obj.status_changed_at)
+
     @admin.display(description="Notifications")
     def notifications(self, obj):
         def when(value):
-            return timezone.localtime(value).strftime("%b %d, %I:%M %p") if value else "not sent"
+            return local_time(value) if value else "not sent"
 
         return format_html(
             "Staff e-mail: {}<br>Patient acknowledgement: {}<br>Attempts: {}{}",
@@ -254,7 +264,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    local_time(e.at),
                     e.actor_username,
                     e.get_action_display(),
                     e.detail,
@@ -283,6 +293,34 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         if db_field.name == "assignee":
             kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        # The trail is the clinical lead's to read, here as in its own list (front desk: 403).
+        if self.can_read_audit(request):
+            return super().get_fieldsets(request, obj)
+        return [(name, opts) for name, opts in self.fieldsets if name != "Audit trail"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.can_read_audit(request):
+            return super().get_readonly_fields(request, obj)
+        return [name for name in self.readonly_fields if name != "audit_trail"]
+
+    @staticmethod
+    def can_read_audit(request):
+        return request.user.has_perm("appointments.view_auditentry")
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        # The list shows names: who looked is recorded; what they searched for never is.
+        if request.method == "GET" and getattr(response, "context_data", None):
+            changelist = response.context_data.get("cl")
+            if changelist is not None:
+                Action = AuditEntry.Action
+                action = Action.SEARCHED if changelist.query else Action.LISTED
+                AuditEntry.record(
+                    request.user, action, detail=f"{changelist.result_count} request(s) matched"
+                )
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -366,8 +404,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail, read-only. Only the clinical lead has the permission to see it."""
 
-    list_display = ["at", "actor_username", "action", "reference", "detail"]
+    list_display = ["when", "actor_username", "action", "reference", "detail"]
     list_filter = ["action"]
     search_fields = ["reference", "actor_username"]
     date_hierarchy = "at"
     list_per_page = 100
+
+    @admin.display(description="At", ordering="at")
+    def when(self, obj):
+        return local_time(obj.at)

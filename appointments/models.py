@@ -24,6 +24,12 @@ def new_reference():
     return f"{code[:4]}-{code[4:]}"
 
 
+def local_time(value):
+    """A time as staff read it everywhere: in the clinic's zone (TIME_ZONE), named (EST or
+    EDT), so a note, the status history and the audit trail never mix UTC and local times."""
+    return timezone.localtime(value).strftime("%b %d, %Y, %I:%M %p %Z")
+
+
 class AppointmentRequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=AppointmentRequest.OPEN_STATUSES)
@@ -326,7 +332,7 @@ class Note(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return f"Note by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"Note by {self.author} at {local_time(self.created_at)}"
 
 
 class AuditEntry(models.Model):
@@ -335,6 +341,8 @@ class AuditEntry(models.Model):
 
     class Action(models.TextChoices):
         VIEWED = "viewed", "Viewed"
+        LISTED = "listed", "Viewed the request list"
+        SEARCHED = "searched", "Searched the requests"
         CHANGED = "changed", "Changed"
         NOTE_ADDED = "note", "Added a note"
         EXPORTED = "exported", "Exported"
@@ -359,7 +367,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.reference}"
+        return f"{local_time(self.at)} {self.actor_username} {self.action} {self.reference}"
 
     @classmethod
     def record(cls, user, action, reference="", detail=""):

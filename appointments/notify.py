@@ -1,5 +1,6 @@
 """E-mails about a request: a note to staff (no PHI: the reference, the service and a link to
-the admin) and an acknowledgement to the patient (first name, reference, next steps).
+the admin) and an acknowledgement to the patient (the reference and next steps: nothing the
+submitter typed goes to the address they typed, which may be anyone's).
 
 They are sent after the request is committed. A failure is logged without PHI and marked on the
 request; `manage.py send_pending_notifications` tries again. The patient's page never waits on
@@ -45,7 +46,6 @@ def _staff_message(request_obj):
 def _patient_message(request_obj):
     clinic = get_clinic()
     context = {
-        "first_name": request_obj.first_name,
         "reference": request_obj.reference,
         "clinic": clinic,
     }

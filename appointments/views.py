@@ -15,9 +15,6 @@ from . import notify, spam
 from .forms import AppointmentRequestForm, new_form_token, read_form_token
 from .models import AppointmentRequest, new_reference
 
-# A filled-in form is a few kilobytes; 2,000 characters of message, percent-encoded, stay
-# well under this.
-MAX_BODY_BYTES = 64 * 1024
 SESSION_KEY = "appointment_reference"
 URGENT_SESSION_KEY = "appointment_urgent"
 
@@ -57,18 +54,8 @@ def _form_page(request, form, status=200):
 
 
 def _malformed(request):
-    """A response for a body no browser sends from this form, or None."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-        return error_page(
-            request,
-            413,
-            "Your request is too long to send",
-            "Please shorten your message to 2,000 characters or fewer and send it again.",
-        )
-    if request.content_type != "application/x-www-form-urlencoded":
-        return error_page(
-            request, 400, "We could not read your request", "Please send the form again."
-        )
+    """A response for a body no browser sends from this form, or None. (Its length and type
+    were checked before anything read it: clinic_site.middleware.body_limits.)"""
     try:
         parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
@@ -134,6 +121,9 @@ def _again(form, why):
 
 
 def _thank(request, reference, urgent=False):
+    # A new session key: a session cookie planted in this browser beforehand must not
+    # show this reference to whoever planted it.
+    request.session.cycle_key()
     request.session[SESSION_KEY] = reference
     request.session[URGENT_SESSION_KEY] = urgent
     return redirect("appointments:thanks")

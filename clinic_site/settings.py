@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinic_site",
     "staff",
     "blog",
@@ -76,8 +77,12 @@ MIDDLEWARE = [
     # Compresses HTML; Django adds random padding against BREACH (docs: GZipMiddleware).
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Wraps everything below it, so every admin response carries its X-Robots-Tag.
+    "clinic_site.middleware.admin_noindex",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads a request body (sessions do not, the CSRF check does).
+    "clinic_site.middleware.body_limits",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -175,6 +180,14 @@ AUTHENTICATION_BACKENDS = [
 # production unless STAFF_REQUIRE_2FA=0 is set explicitly.
 STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "Treasure Coast Psychiatry staff"
+# After each wrong code the next try waits twice as long (1, 2, 4 … s), up to about 5 minutes:
+# the real user is never kept out for long, and a guesser gets a few hundred tries a day against
+# a million codes (tests/staff/test_throttle.py). The clinical lead can clear the wait.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+STAFF_OTP_MAX_WAIT_SECONDS = 300
+# An enrolment code, issued in the admin for a new or lost phone, works once within this time.
+STAFF_ENROLMENT_CODE_HOURS = 72
 # 15 minutes idle (refreshed by each admin request), 12 hours at most after sign-in.
 STAFF_SESSION_IDLE_SECONDS = 15 * 60
 STAFF_SESSION_MAX_SECONDS = 12 * 60 * 60
@@ -368,7 +381,7 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 APPOINTMENT_NOTIFY_EMAILS = env_list(
     "APPOINTMENT_NOTIFY_EMAILS", "front-desk@localhost" if DEBUG else ""
 )
-# Send the patient a short acknowledgement (first name, reference, next steps).
+# Send the patient a short acknowledgement (the reference and next steps, nothing they typed).
 APPOINTMENT_ACKNOWLEDGE_PATIENT = env_bool("APPOINTMENT_ACKNOWLEDGE_PATIENT", True)
 # Faster than this (seconds from page load to submit) is a bot.
 APPOINTMENT_MIN_FILL_SECONDS = float(os.environ.get("APPOINTMENT_MIN_FILL_SECONDS", "3"))
@@ -382,3 +395,6 @@ APPOINTMENT_OVERDUE_BUSINESS_DAYS = int(os.environ.get("APPOINTMENT_OVERDUE_BUSI
 # Closed, declined and spam requests are purged after this many days (privacy notice says so).
 APPOINTMENT_RETENTION_DAYS = int(os.environ.get("APPOINTMENT_RETENTION_DAYS", "365"))
 PHONE_DEFAULT_REGION = "US"
+# The largest request body the public site takes (the admin takes DATA_UPLOAD_MAX_MEMORY_SIZE):
+# the contact form filled in to its limits, percent-encoded, is well under this.
+PUBLIC_MAX_BODY_BYTES = 64 * 1024
