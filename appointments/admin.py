@@ -10,12 +10,13 @@ import re
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from clinic_site.admin import ReadOnlyAdmin
+from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
 from . import export, retention
 from .models import (
@@ -72,31 +73,32 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
-def one_choice_filter(name, value, label, method, title=None):
-    """A list filter `name` with the one choice `?name=value`, which applies the queryset's
-    `method` (so the index's cards and the list agree on what it means)."""
-
-    heading = title or name
-
-    class Filter(admin.SimpleListFilter):
-        title = heading
-        parameter_name = name
-
-        def lookups(self, request, model_admin):
-            return [(value, label)]
-
-        def queryset(self, request, queryset):
-            return getattr(queryset, method)() if self.value() == value else queryset
-
-    return Filter
-
-
-OverdueFilter = one_choice_filter("overdue", "yes", "Overdue", "overdue")
-CallbackFilter = one_choice_filter("callback", "due", "Due today (or missed)", "callbacks_due")
-# Requests staff were not told of by e-mail (it failed): the admin index links here.
-StaffAlertFilter = one_choice_filter(
-    "staff_alert", "unsent", "Not sent", "staff_not_notified", title="staff e-mail"
+OverdueFilter = one_choice_filter("overdue", "overdue", "Overdue", lambda qs: qs.overdue())
+# The admin's queryset carries with_duplicate()'s annotation.
+DuplicateFilter = one_choice_filter(
+    "possible duplicates",
+    "duplicates",
+    "Possible duplicates",
+    lambda qs: qs.filter(duplicate_pk__isnull=False),
 )
+CallbackFilter = one_choice_filter(
+    "callback", "callback", "Due today (or missed)", lambda qs: qs.callbacks_due()
+)
+
+
+class StaffAlertFilter(admin.SimpleListFilter):
+    """Requests staff were not told of by e-mail (it failed): the admin index links here."""
+
+    title = "staff e-mail"
+    parameter_name = "staff_alert"
+
+    def lookups(self, request, model_admin):
+        return [("unsent", "Not sent")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unsent":
+            return queryset.staff_not_notified()
+        return queryset
 
 
 class StatusChangeInline(admin.TabularInline):
@@ -186,9 +188,11 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "status_badge",
         "assignee_name",
         "callback_due",
+        "duplicate_link",
     ]
     list_display_links = ["reference"]
     list_filter = [
+        "urgent",
         StatusFilter,
         "service",
         "patient_type",
@@ -196,6 +200,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         OverdueFilter,
         CallbackFilter,
         StaffAlertFilter,
+        DuplicateFilter,
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
     search_help_text = "Search by name, email, phone (any format) or reference."
@@ -210,6 +215,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "mark_scheduled",
         "mark_closed",
         "mark_spam",
+        "clear_urgent",
         "assign_to_me",
         "export_csv",
         "purge_selected",
@@ -225,16 +231,19 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         *PATIENT_FIELDS,
         "status_since",
         "callback_due_on",
+        "urgent",
+        "possible_duplicates",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "received_at", *CONTACT_FIELDS]}),
-        ("Triage", {"fields": ["status", "status_since", "assignee", "callback_due_on"]}),
+        ("Triage", {"fields": ["urgent", "status", "status_since", "assignee", "callback_due_on"]}),
         (
             "What the patient sent (read-only)",
             {"fields": [f for f in PATIENT_FIELDS if f not in {"email", "phone", *CONTACT_FIELDS}]},
         ),
+        ("Possible duplicates", {"fields": ["possible_duplicates"]}),
         ("E-mails", {"fields": ["notifications"]}),
         ("Audit trail", {"fields": ["audit_trail"], "classes": ["collapse"]}),
     ]
@@ -299,13 +308,46 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     def status_badge(self, obj):
         overdue = format_html(' <strong class="overdue">{}</strong>', "Overdue")
         return format_html(
-            '<span class="status-badge status-{}">{}</span>{}',
+            '{}<span class="status-badge status-{}">{}</span>{}',
+            format_html('<span class="urgent-badge">{}</span> ', "Urgent") if obj.urgent else "",
             obj.status,
             obj.get_status_display(),
             overdue if obj.is_overdue else "",
         )
 
+    @admin.display(description="Possible duplicate")
+    def duplicate_link(self, obj):
+        if obj.duplicate_pk is None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:appointments_appointmentrequest_change", args=[obj.duplicate_pk]),
+            obj.duplicate_reference,
+        )
+
     # --- one request ---
+
+    @admin.display(description="Same e-mail or phone within 30 days")
+    def possible_duplicates(self, obj):
+        others = AppointmentRequest.objects.duplicates_of(obj).order_by("-created_at")[:20]
+        if not others:
+            return "None"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>, received {}, {}</li>',
+                (
+                    (
+                        other.get_admin_url(),
+                        other.reference,
+                        local_time(other.created_at),
+                        other.get_status_display(),
+                    )
+                    for other in others
+                ),
+            ),
+        )
 
     @admin.display(description="Received")
     def received_at(self, obj):
@@ -363,6 +405,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             "<th>Detail</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_duplicate()
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -458,6 +503,11 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     mark_scheduled = mark_as(Status.SCHEDULED)
     mark_closed = mark_as(Status.CLOSED)
     mark_spam = mark_as(Status.SPAM)
+
+    @admin.action(description="Clear the urgent flag", permissions=["change"])
+    def clear_urgent(self, request, queryset):
+        cleared = sum(obj.clear_urgent(request.user) for obj in queryset.filter(urgent=True))
+        self.message_user(request, f"Urgent flag cleared on {cleared} request(s).")
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):

@@ -29,6 +29,12 @@ def triage_cards(user):
     requests = AppointmentRequest.objects
     return [
         {
+            "queryset": requests.filter(urgent=True),
+            "query": "urgent__exact=1",
+            "label": ("urgent",) * 2,
+            "class": "triage-urgent",
+        },
+        {
             "queryset": requests.filter(status=AppointmentRequest.Status.NEW),
             "query": "status__exact=new",
             "label": ("new request", "new requests"),
@@ -36,7 +42,7 @@ def triage_cards(user):
         {"queryset": requests.overdue(), "query": "overdue=yes", "label": ("overdue",) * 2},
         {
             "queryset": requests.callbacks_due(),
-            "query": "callback=due",
+            "query": "callback=yes",
             "label": ("callback due today", "callbacks due today"),
         },
         {

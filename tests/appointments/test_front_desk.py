@@ -30,7 +30,7 @@ def desk(make_staff, signed_in):
     return user, signed_in(user)
 
 
-def test_list_opens_overdue_and_due_callbacks_first_then_oldest_open_then_the_rest(desk):
+def test_list_opens_urgent_then_overdue_and_due_callbacks_then_oldest_open_then_the_rest(desk):
     _, browser = desk
     closed = make_request(status="closed", age=timedelta(days=10))
     waiting = make_request(age=timedelta(days=6), callback_due_on=today() + timedelta(days=1))
@@ -38,7 +38,8 @@ def test_list_opens_overdue_and_due_callbacks_first_then_oldest_open_then_the_re
     fresh_old = make_request(status="contacted", age=timedelta(hours=2))
     callback_today = make_request(age=timedelta(hours=3), callback_due_on=today())
     overdue = make_request(age=timedelta(days=5))
-    expected = [overdue, callback_today, fresh_old, fresh_new, waiting, closed]
+    urgent = make_request(urgent=True, age=timedelta(minutes=5))
+    expected = [urgent, overdue, callback_today, fresh_old, fresh_new, waiting, closed]
     assert rows(browser.get(LIST)) == [str(r.pk) for r in expected]
     assert list(AppointmentRequest.objects.in_triage_order()) == expected
 
@@ -168,6 +169,7 @@ def test_each_index_card_counts_the_requests_its_link_lists(desk, make_staff):
     cards = re.findall(r'<a href="([^"]+)"><strong>(\d+)</strong> ([^<]+)</a>', html)
     counted = {label.strip(): int(count) for _, count, label in cards}
     assert counted == {
+        "urgent": 0,
         "new requests": 5,
         "overdue": 2,
         "callbacks due today": 2,

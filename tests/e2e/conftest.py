@@ -143,7 +143,7 @@ def staff_roles(transactional_db):
     from django.contrib.auth.models import Group, Permission
 
     roles = importlib.import_module("appointments.migrations.0002_staff_roles").ROLES
-    calls = importlib.import_module("appointments.migrations.0006_call_attempt_roles").GRANTS
+    calls = importlib.import_module("appointments.migrations.0007_call_attempt_roles").GRANTS
     for name, codes in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(

@@ -52,6 +52,7 @@ def test_front_desk_calls_back_logs_a_voicemail_and_the_list_reorders(
     make_request(first_name="Olga", last_name="Old", age=timedelta(days=5))
     make_request(first_name="Tom", last_name="Fresh", service="tms", age=timedelta(hours=1))
     make_request(first_name="Cleo", last_name="Closed", status="closed", age=timedelta(days=9))
+    make_request(first_name="Uma", last_name="Urgent", urgent=True, age=timedelta(minutes=30))
 
     sign_in_with_code(page, site, device)
     card = page.get_by_role("link", name="1 callback due today")
@@ -82,8 +83,15 @@ def test_front_desk_calls_back_logs_a_voicemail_and_the_list_reorders(
     # The saved page is the list, filtered to callbacks due: Maria has left it.
     expect(page.locator("#result_list tbody tr")).to_have_count(0)
     page.goto(site + "/admin/appointments/appointmentrequest/")
-    # Overdue first, then the open ones oldest first, then Maria's callback tomorrow, then closed.
-    assert names_in_order(page) == ["Olga Old", "Tom Fresh", "Maria Lopez", "Cleo Closed"]
+    # Urgent first, then overdue, then the open ones oldest first, then Maria's callback
+    # tomorrow, then the closed ones.
+    assert names_in_order(page) == [
+        "Uma Urgent",
+        "Olga Old",
+        "Tom Fresh",
+        "Maria Lopez",
+        "Cleo Closed",
+    ]
     row = page.locator("#result_list tbody tr").filter(has_text="Maria Lopez")
     expect(row).to_contain_text(f"{tomorrow:%b %d}")
     screenshot(page, "5-reordered")

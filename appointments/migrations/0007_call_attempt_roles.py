@@ -32,6 +32,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("appointments", "0005_call_attempts_and_callbacks")]
+    dependencies = [("appointments", "0006_call_attempts_and_callbacks")]
 
     operations = [migrations.RunPython(grant, revoke)]
