@@ -106,7 +106,8 @@ class AppointmentRequest(models.Model):
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=254)
+    # Blank when the patient chose a call or a text and gave no address (the form decides).
+    email = models.EmailField(max_length=254, blank=True)
     phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +17722105450")
     contact_method = models.CharField(max_length=10, choices=ContactMethod.choices)
     best_time = models.CharField(max_length=10, choices=BestTime.choices)
