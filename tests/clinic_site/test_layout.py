@@ -28,7 +28,7 @@ def test_header_and_footer_show_the_clinic_name_phone_and_address(home_html):
     assert "Stuart, FL 34996" in home_html
 
 
-def test_crisis_resources_show_once_in_the_content_or_else_in_the_footer(home_html, client, site_content):
+def test_crisis_lines_show_once_in_the_content_or_the_footer(home_html, client, site_content):
     main, footer = home_html.split('<footer class="site-footer">', 1)
     assert 'href="tel:988"' in main and 'href="tel:988"' not in footer
     privacy = client.get("/privacy/").content.decode()
