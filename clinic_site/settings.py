@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "clinic_site",
     "staff",
     "blog",
@@ -175,6 +176,14 @@ AUTHENTICATION_BACKENDS = [
 # production unless STAFF_REQUIRE_2FA=0 is set explicitly.
 STAFF_REQUIRE_2FA = env_bool("STAFF_REQUIRE_2FA", not DEBUG)
 OTP_TOTP_ISSUER = "Treasure Coast Psychiatry staff"
+# After each wrong code the next try waits twice as long (1, 2, 4 … s), up to about 5 minutes:
+# the real user is never kept out for long, and a guesser gets a few hundred tries a day against
+# a million codes (tests/staff/test_throttle.py). The clinical lead can clear the wait.
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_STATIC_THROTTLE_FACTOR = 1
+STAFF_OTP_MAX_WAIT_SECONDS = 300
+# An enrolment code, issued in the admin for a new or lost phone, works once within this time.
+STAFF_ENROLMENT_CODE_HOURS = 72
 # 15 minutes idle (refreshed by each admin request), 12 hours at most after sign-in.
 STAFF_SESSION_IDLE_SECONDS = 15 * 60
 STAFF_SESSION_MAX_SECONDS = 12 * 60 * 60

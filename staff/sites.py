@@ -47,5 +47,6 @@ class ClinicAdminSite(admin.AdminSite):
     def get_urls(self):
         return [
             path("2fa/", views.second_factor, {"site": self}, name="two_factor"),
+            path("2fa/enrol/", views.enrol, {"site": self}, name="two_factor_enrol"),
             *super().get_urls(),
         ]

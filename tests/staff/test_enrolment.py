@@ -1,0 +1,155 @@
+"""Setting up two-step sign-in: an enrolment code from the clinical lead, then an authenticator
+app, then backup codes for a lost phone."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from staff.models import EnrolmentCode, SignInEvent
+from tests.staff.test_sign_in import (
+    browser,
+    code_for,
+    enrol_url,
+    requests_url,
+    sign_in,
+    two_factor_url,
+)
+
+pytestmark = pytest.mark.django_db
+
+STAFF_PAGE = "admin:staff_staffmember_changelist"
+
+
+def issue_code(lead, member):
+    """What the clinical lead does: tick the member, run the action, read the code."""
+    response = lead.post(
+        reverse(STAFF_PAGE),
+        {"action": "issue_enrolment_code", "_selected_action": [member.pk]},
+        follow=True,
+    )
+    return re.search(r"Enrolment code for \w+: ([a-z0-9-]+)", response.content.decode()).group(1)
+
+
+def enrol(client, code):
+    """A new member of staff with the code: scan the QR code, confirm with the app's code."""
+    client.post(enrol_url(), {"enrolment_code": code})
+    device = TOTPDevice.objects.get(confirmed=False, user__username="frontdesk")
+    return device, client.post(enrol_url(), {"token": code_for(device)})
+
+
+@pytest.fixture
+def lead(make_staff, signed_in):
+    return signed_in(make_staff("lead", role="Clinical lead"))
+
+
+class TestEnrolmentNeedsACode:
+    def test_a_password_alone_cannot_claim_an_account_without_an_authenticator(self, make_staff):
+        user = make_staff("frontdesk")
+        thief = browser()
+        sign_in(thief, "frontdesk")
+        page = thief.get(thief.get(two_factor_url())["Location"]).content.decode()
+        assert "ask the clinical lead" in page and "qr-code" not in page
+        refused = thief.post(enrol_url(), {"enrolment_code": "abcd-efgh-jkmn"})
+        assert "Ask the clinical lead for a new one" in refused.content.decode()
+        assert not TOTPDevice.objects.filter(user=user).exists()
+        assert thief.get(requests_url()).status_code == 302
+
+    def test_the_clinical_lead_issues_a_code_that_enrols_once(self, make_staff, lead):
+        member = make_staff("frontdesk")
+        code = issue_code(lead, member)
+        stored = EnrolmentCode.objects.get(user=member)
+        assert code.replace("-", "") not in stored.code_hash  # kept hashed
+        client = browser()
+        sign_in(client, "frontdesk")
+        device, response = enrol(client, code)
+        assert "Your backup codes" in response.content.decode()
+        assert client.get(requests_url()).status_code == 200
+        device.refresh_from_db()
+        assert device.confirmed
+        events = SignInEvent.objects.order_by("pk").values_list("action", "by_username")
+        assert list(events) == [("code issued", "lead"), ("enrolled", "frontdesk")]
+
+        TOTPDevice.objects.filter(user=member).delete()  # the same code, a second time
+        again = browser()
+        sign_in(again, "frontdesk")
+        refused = again.post(enrol_url(), {"enrolment_code": code})
+        assert "has been used or has expired" in refused.content.decode()
+
+    def test_an_enrolment_code_expires_after_three_days(self, make_staff, lead):
+        member = make_staff("frontdesk")
+        code = issue_code(lead, member)
+        EnrolmentCode.objects.update(expires_at=EnrolmentCode.objects.get().issued_at)
+        client = browser()
+        sign_in(client, "frontdesk")
+        refused = client.post(enrol_url(), {"enrolment_code": code})
+        assert "has expired" in refused.content.decode()
+        assert EnrolmentCode.objects.get().expires_at - EnrolmentCode.objects.get().issued_at < (
+            timedelta(hours=73)
+        )
+
+    def test_front_desk_cannot_issue_codes(self, make_staff, signed_in):
+        desk = signed_in(make_staff("frontdesk"))
+        colleague = make_staff("colleague")
+        desk.post(
+            reverse(STAFF_PAGE),
+            {"action": "issue_enrolment_code", "_selected_action": [colleague.pk]},
+        )
+        assert not EnrolmentCode.objects.exists()
+
+    def test_the_clinical_lead_cannot_reset_an_administrator(self, make_staff, lead):
+        admin = make_staff("boss", role=None, is_superuser=True)
+        lead.post(
+            reverse(STAFF_PAGE), {"action": "issue_enrolment_code", "_selected_action": [admin.pk]}
+        )
+        assert not EnrolmentCode.objects.exists()
+
+
+class TestBackupCodes:
+    def test_a_lost_phone_signs_in_with_a_backup_code_once(self, make_staff, lead):
+        member = make_staff("frontdesk")
+        code = issue_code(lead, member)
+        client = browser()
+        sign_in(client, "frontdesk")
+        _, response = enrol(client, code)
+        backup_codes = re.findall(
+            r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", response.content.decode()
+        )
+        assert len(set(backup_codes)) == 10
+
+        phone_lost = browser("198.51.100.7")
+        sign_in(phone_lost, "frontdesk")
+        phone_lost.post(two_factor_url(), {"token": backup_codes[3].upper()})
+        assert phone_lost.get(requests_url()).status_code == 200
+        assert SignInEvent.objects.filter(action="backup used", username="frontdesk").exists()
+
+        reused = browser("198.51.100.8")
+        sign_in(reused, "frontdesk")
+        refused = reused.post(two_factor_url(), {"token": backup_codes[3]})
+        assert "That code is not right" in refused.content.decode()
+        assert reused.get(requests_url()).status_code == 302
+
+
+class TestOneEnrolmentAtATime:
+    def test_leftover_unconfirmed_devices_do_not_break_sign_in(self, make_staff, lead):
+        member = make_staff("frontdesk")
+        TOTPDevice.objects.create(user=member, name="tab 1", confirmed=False)
+        TOTPDevice.objects.create(user=member, name="tab 2", confirmed=False)
+        client = browser()
+        sign_in(client, "frontdesk")
+        assert client.get(two_factor_url(), follow=True).status_code == 200
+        enrol(client, issue_code(lead, member))
+        assert TOTPDevice.objects.filter(user=member).count() == 1
+        assert client.get(requests_url()).status_code == 200
+
+    def test_the_key_is_shown_only_to_the_browser_that_gave_the_code(self, make_staff, lead):
+        member = make_staff("frontdesk")
+        code = issue_code(lead, member)
+        thief, real = browser("203.0.113.66"), browser()
+        sign_in(thief, "frontdesk")
+        sign_in(real, "frontdesk")
+        real.post(enrol_url(), {"enrolment_code": code})
+        assert "Key:" in real.get(enrol_url()).content.decode()
+        assert "Key:" not in thief.get(enrol_url()).content.decode()
