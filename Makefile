@@ -44,10 +44,11 @@ release: $(VENV)/.runtime
 	PYTHON=$(BIN)/python bin/release
 
 ## make serve: the production configuration under gunicorn (needs DJANGO_SECRET_KEY;
-## DJANGO_INSECURE_HTTP=1 to try it on plain http://127.0.0.1)
+## DJANGO_INSECURE_HTTP=1 to try it on plain http://127.0.0.1; one box: the task worker that
+## sends e-mails runs beside gunicorn and stops with it)
 serve: export DJANGO_DEBUG =
 serve: release
-	$(BIN)/gunicorn --config gunicorn.conf.py clinic_site.wsgi
+	$(MANAGE) db_worker & trap 'kill $$!' EXIT; $(BIN)/gunicorn --config gunicorn.conf.py clinic_site.wsgi
 
 # The checkers the browser tests run (axe-core, the Nu HTML Checker), as locked.
 # --ignore-scripts: vnu-jar's postinstall only fetches a Java runtime from GitHub when none is

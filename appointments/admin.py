@@ -6,16 +6,16 @@ Views, changes, notes, exports and purges are written to the audit trail.
 
 import re
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
 from clinic_site.admin import ReadOnlyAdmin
 
 from . import export, retention
-from .models import AppointmentRequest, AuditEntry, Note, StatusChange
+from .models import AppointmentRequest, AuditEntry, Note, StatusChange, local_time
 
 Status = AppointmentRequest.Status
 
@@ -50,11 +50,26 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class StaffAlertFilter(admin.SimpleListFilter):
+    """Requests staff were not told of by e-mail (it failed): the admin index links here."""
+
+    title = "staff e-mail"
+    parameter_name = "staff_alert"
+
+    def lookups(self, request, model_admin):
+        return [("unsent", "Not sent")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "unsent":
+            return queryset.staff_not_notified()
+        return queryset
+
+
 class StatusChangeInline(admin.TabularInline):
     model = StatusChange
     verbose_name = "status change"
     verbose_name_plural = "Status history"
-    fields = ["changed_at", "from_status", "to_status", "changed_by"]
+    fields = ["when", "from_status", "to_status", "changed_by"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -64,6 +79,10 @@ class StatusChangeInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.display(description="Changed at")
+    def when(self, obj):
+        return local_time(obj.changed_at)
 
 
 class NoteInline(admin.StackedInline):
@@ -109,7 +128,14 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "overdue_mark",
     ]
     list_display_links = ["reference"]
-    list_filter = ["status", "service", "patient_type", AssignedFilter, OverdueFilter]
+    list_filter = [
+        "status",
+        "service",
+        "patient_type",
+        AssignedFilter,
+        OverdueFilter,
+        StaffAlertFilter,
+    ]
     search_fields = ["reference", "first_name", "last_name", "email"]
     search_help_text = "Search by name, email, phone (any format) or reference."
     date_hierarchy = "created_at"
@@ -130,16 +156,16 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     inlines = [StatusChangeInline, NoteInline]
     readonly_fields = [
         "reference",
-        "created_at",
+        "received_at",
         *PATIENT_FIELDS,
-        "status_changed_at",
+        "status_since",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "created_at"]}),
+        (None, {"fields": ["reference", "received_at"]}),
         ("What the patient sent (read-only)", {"fields": PATIENT_FIELDS}),
-        ("Triage", {"fields": ["status", "status_changed_at", "assignee"]}),
+        ("Triage", {"fields": ["status", "status_since", "assignee"]}),
         ("E-mails", {"fields": ["notifications"]}),
         ("Audit trail", {"fields": ["audit_trail"], "classes": ["collapse"]}),
     ]
@@ -151,10 +177,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Received", ordering="created_at")
     def received(self, obj):
-        local = timezone.localtime(obj.created_at)
         return format_html(
             "{}<br><small>{} ago</small>",
-            local.strftime("%b %d, %I:%M %p"),
+            local_time(obj.created_at),
             timesince(obj.created_at).split(",")[0],
         )
 
@@ -184,15 +209,35 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     # --- one request ---
 
+    @admin.display(description="Received")
+    def received_at(self, obj):
+        return local_time(obj.created_at)
+
+    @admin.display(description="Status since")
+    def status_since(self, obj):
+        return local_time(obj.status_changed_at)
+
     @admin.display(description="Notifications")
     def notifications(self, obj):
         def when(value):
-            return timezone.localtime(value).strftime("%b %d, %I:%M %p") if value else "not sent"
+            return local_time(value) if value else None
+
+        if obj.notification_attempts >= settings.APPOINTMENT_MAX_SEND_ATTEMPTS:
+            retry = "no more attempts will be made"
+        elif obj.next_attempt_at:
+            retry = f"next attempt {when(obj.next_attempt_at)}"
+        else:
+            retry = "queued"
+
+        def state(sent_at):
+            if sent_at:
+                return when(sent_at)
+            return format_html('<strong class="unsent">not sent</strong> ({})', retry)
 
         return format_html(
             "Staff e-mail: {}<br>Patient acknowledgement: {}<br>Attempts: {}{}",
-            when(obj.staff_notified_at),
-            when(obj.patient_acknowledged_at) if obj.email else "no address",
+            state(obj.staff_notified_at),
+            state(obj.patient_acknowledged_at) if obj.email else "no address",
             obj.notification_attempts,
             format_html("<br>Last error: {}", obj.notification_error)
             if obj.notification_error
@@ -207,7 +252,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             (
                 (
-                    timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M:%S"),
+                    local_time(e.at),
                     e.actor_username,
                     e.get_action_display(),
                     e.detail,
@@ -233,6 +278,34 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         if db_field.name == "assignee":
             kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        # The trail is the clinical lead's to read, here as in its own list (front desk: 403).
+        if self.can_read_audit(request):
+            return super().get_fieldsets(request, obj)
+        return [(name, opts) for name, opts in self.fieldsets if name != "Audit trail"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if self.can_read_audit(request):
+            return super().get_readonly_fields(request, obj)
+        return [name for name in self.readonly_fields if name != "audit_trail"]
+
+    @staticmethod
+    def can_read_audit(request):
+        return request.user.has_perm("appointments.view_auditentry")
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        # The list shows names: who looked is recorded; what they searched for never is.
+        if request.method == "GET" and getattr(response, "context_data", None):
+            changelist = response.context_data.get("cl")
+            if changelist is not None:
+                Action = AuditEntry.Action
+                action = Action.SEARCHED if changelist.query else Action.LISTED
+                AuditEntry.record(
+                    request.user, action, detail=f"{changelist.result_count} request(s) matched"
+                )
+        return response
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         response = super().change_view(request, object_id, form_url, extra_context)
@@ -311,8 +384,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail, read-only. Only the clinical lead has the permission to see it."""
 
-    list_display = ["at", "actor_username", "action", "reference", "detail"]
+    list_display = ["when", "actor_username", "action", "reference", "detail"]
     list_filter = ["action"]
     search_fields = ["reference", "actor_username"]
     date_hierarchy = "at"
     list_per_page = 100
+
+    @admin.display(description="At", ordering="at")
+    def when(self, obj):
+        return local_time(obj.at)

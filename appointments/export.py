@@ -1,7 +1,9 @@
 """CSV export of requests, safe to open in a spreadsheet."""
 
 import csv
+import secrets
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 
@@ -36,16 +38,21 @@ def safe_cell(value):
 
 
 def csv_response(queryset, by):
-    """An attachment with one row per request. Every export is audited: who, and how many."""
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    """An attachment with one row per request. Every export is audited: who, how many, and an
+    entry on each exported request naming the file, so each request's trail shows its exports."""
+    name = f"requests-{timezone.localtime():%Y%m%d-%H%M}-{secrets.token_hex(3)}.csv"
     response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="requests-{stamp}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     response["Cache-Control"] = "no-store"
     writer = csv.writer(response)
     writer.writerow([title for title, _ in COLUMNS])
-    count = 0
+    references = []
     for request in queryset.select_related("assignee").order_by("created_at").iterator():
         writer.writerow([safe_cell(value(request)) for _, value in COLUMNS])
-        count += 1
-    AuditEntry.record(by, AuditEntry.Action.EXPORTED, detail=f"{count} request(s) exported to CSV")
+        references.append(request.reference)
+    with transaction.atomic():
+        AuditEntry.record(
+            by, AuditEntry.Action.EXPORTED, detail=f"{len(references)} request(s) to {name}"
+        )
+        AuditEntry.record_each(by, AuditEntry.Action.EXPORTED, references, detail=f"in {name}")
     return response

@@ -1,6 +1,7 @@
 import re
 import secrets
 import time
+import unicodedata
 from dataclasses import dataclass
 
 import phonenumbers
@@ -15,6 +16,17 @@ from clinic_site.services import Service
 from .models import AppointmentRequest
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Invisible characters that reorder or hide text (Trojan Source, CVE-2021-42574): what staff
+# read in the admin must be what was typed.
+HIDDEN_FORMATTING = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+HIDDEN_FORMATTING_ERROR = (
+    "Remove the invisible formatting characters (such as direction marks or zero-width "
+    "spaces); they may have come with copied text."
+)
+# Besides letters and marks (é, ễ written as e + accents), names hold these: O'Brien, O’Brien,
+# Zoë-Anne, St. John.
+NAME_PUNCTUATION = set(" -'’.")
+TEXT_FIELDS = ["first_name", "last_name", "email", "phone", "insurance", "message"]
 # Control characters other than line breaks and tabs have no place in a message either.
 MESSAGE_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Namespaces the signature (not a secret). The version is there so that a token of an older
@@ -41,6 +53,10 @@ def read_form_token(token):
     except (signing.BadSignature, ValueError, TypeError):
         return None
     return FormToken(nonce, time.time() - served_at)
+
+
+def is_name_character(char):
+    return unicodedata.category(char)[0] in "LM" or char in NAME_PUNCTUATION
 
 
 class AppointmentRequestForm(forms.ModelForm):
@@ -148,8 +164,10 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def _clean_name(self, name):
         value = self.cleaned_data.get(name, "").strip()
-        if CONTROL_CHARS.search(value):
-            raise forms.ValidationError("Use letters, spaces, hyphens and apostrophes only.")
+        if not all(map(is_name_character, value)) or not any(map(str.isalpha, value)):
+            raise forms.ValidationError(
+                "Use letters, spaces, hyphens, apostrophes and periods only."
+            )
         if not 1 <= len(value) <= 100:
             raise forms.ValidationError("Use between 1 and 100 characters.")
         return value
@@ -185,9 +203,14 @@ class AppointmentRequestForm(forms.ModelForm):
         return value
 
     def clean(self):
-        """Ask only for the address the patient chose to be reached at: an e-mail address for
-        e-mail, a phone number for a call or a text. The other one stays optional."""
         cleaned = super().clean()
+        for name in TEXT_FIELDS:
+            if HIDDEN_FORMATTING.search(str(self.data.get(name, ""))):
+                # This says what to fix, rather than the field's own error for the same text.
+                self._errors.pop(name, None)
+                self.add_error(name, HIDDEN_FORMATTING_ERROR)
+        # Ask only for the address the patient chose to be reached at: an email address for
+        # email, a phone number for a call or a text. The other one stays optional.
         method = cleaned.get("contact_method")
         needed = {
             "phone": ("phone", "Enter your phone number so that we can call you."),

@@ -18,6 +18,12 @@ def new_reference():
     return f"{code[:4]}-{code[4:]}"
 
 
+def local_time(value):
+    """A time as staff read it everywhere: in the clinic's zone (TIME_ZONE), named (EST or
+    EDT), so a note, the status history and the audit trail never mix UTC and local times."""
+    return timezone.localtime(value).strftime("%b %d, %Y, %I:%M %p %Z")
+
+
 class AppointmentRequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=AppointmentRequest.OPEN_STATUSES)
@@ -31,6 +37,21 @@ class AppointmentRequestQuerySet(models.QuerySet):
         if settings.APPOINTMENT_ACKNOWLEDGE_PATIENT:
             pending |= models.Q(patient_acknowledged_at__isnull=True) & ~models.Q(email="")
         return self.exclude(status=AppointmentRequest.Status.SPAM).filter(pending)
+
+    def due_for_sending(self, now=None):
+        """Pending requests whose back-off has passed and whose attempts are not used up."""
+        now = now or timezone.now()
+        return self.pending_notification().filter(
+            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now),
+            notification_attempts__lt=settings.APPOINTMENT_MAX_SEND_ATTEMPTS,
+        )
+
+    def staff_not_notified(self):
+        """Requests whose staff e-mail failed at least once and has not gone out since: staff
+        would not know of them but for the admin index."""
+        return self.exclude(status=AppointmentRequest.Status.SPAM).filter(
+            staff_notified_at__isnull=True, notification_attempts__gt=0
+        )
 
 
 def overdue_cutoff(now=None):
@@ -134,7 +155,12 @@ class AppointmentRequest(models.Model):
 
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    # When a sender claimed each e-mail (appointments/notify.py): one sender at a time, and a
+    # claim left by a sender that died is taken over once it is older than the lease.
+    staff_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    patient_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
     notification_attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The exception's class name only: an SMTP error message can quote an address.
     notification_error = models.CharField(max_length=100, blank=True)
 
@@ -258,7 +284,7 @@ class Note(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return f"Note by {self.author} at {self.created_at:%Y-%m-%d %H:%M}"
+        return f"Note by {self.author} at {local_time(self.created_at)}"
 
 
 class AuditEntry(models.Model):
@@ -267,6 +293,8 @@ class AuditEntry(models.Model):
 
     class Action(models.TextChoices):
         VIEWED = "viewed", "Viewed"
+        LISTED = "listed", "Viewed the request list"
+        SEARCHED = "searched", "Searched the requests"
         CHANGED = "changed", "Changed"
         NOTE_ADDED = "note", "Added a note"
         EXPORTED = "exported", "Exported"
@@ -291,7 +319,7 @@ class AuditEntry(models.Model):
         verbose_name_plural = "audit entries"
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.reference}"
+        return f"{local_time(self.at)} {self.actor_username} {self.action} {self.reference}"
 
     @classmethod
     def record(cls, user, action, reference="", detail=""):

@@ -11,13 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinic_site.http import error_page
 from clinic_site.services import Service
 
-from . import notify, spam
+from . import spam, tasks
 from .forms import AppointmentRequestForm, new_form_token, read_form_token
 from .models import AppointmentRequest, new_reference
 
-# A filled-in form is a few kilobytes; 2,000 characters of message, percent-encoded, stay
-# well under this.
-MAX_BODY_BYTES = 64 * 1024
 SESSION_KEY = "appointment_reference"
 
 
@@ -39,10 +36,18 @@ def thanks(request):
     reference = request.session.get(SESSION_KEY)
     if not reference:
         return redirect("appointments:contact")
+    # What is true now: the acknowledgement is usually still on its way. (A bot's made-up
+    # reference has no row: it reads the same page, without an address.)
+    stored = AppointmentRequest.objects.filter(reference=reference).first()
     return render(
         request,
         "appointments/thanks.html",
-        {"reference": reference, "acknowledged": settings.APPOINTMENT_ACKNOWLEDGE_PATIENT},
+        {
+            "reference": reference,
+            "acknowledge": settings.APPOINTMENT_ACKNOWLEDGE_PATIENT,
+            "email": stored.email if stored else "",
+            "acknowledged": bool(stored and stored.patient_acknowledged_at),
+        },
     )
 
 
@@ -51,18 +56,8 @@ def _form_page(request, form, status=200):
 
 
 def _malformed(request):
-    """A response for a body no browser sends from this form, or None."""
-    if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_BODY_BYTES:
-        return error_page(
-            request,
-            413,
-            "Your request is too long to send",
-            "Please shorten your message to 2,000 characters or fewer and send it again.",
-        )
-    if request.content_type != "application/x-www-form-urlencoded":
-        return error_page(
-            request, 400, "We could not read your request", "Please send the form again."
-        )
+    """A response for a body no browser sends from this form, or None. (Its length and type
+    were checked before anything read it: clinic_site.middleware.body_limits.)"""
     try:
         parse_qsl(request.body.decode("utf-8"), keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
@@ -98,8 +93,10 @@ def _submit(request):
             appointment = form.save(commit=False)
             appointment.submission_token = token.nonce
             appointment.save()
-            # E-mails only once the request is safely stored.
-            transaction.on_commit(partial(notify.send_notifications, appointment.pk))
+            # E-mails only once the request is safely stored, and by a task: the patient never
+            # waits on a mail server. If the task is lost, cron's send_pending_notifications
+            # finds the request unsent.
+            transaction.on_commit(partial(tasks.send_request_emails.enqueue, appointment.pk))
     except IntegrityError:
         # The same form sent twice (a double click, a resubmitted page): one record.
         appointment = AppointmentRequest.objects.filter(submission_token=token.nonce).first()
@@ -123,5 +120,8 @@ def _expired(form):
 
 
 def _thank(request, reference):
+    # A new session key: a session cookie planted in this browser beforehand must not
+    # show this reference to whoever planted it.
+    request.session.cycle_key()
     request.session[SESSION_KEY] = reference
     return redirect("appointments:thanks")

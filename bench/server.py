@@ -20,6 +20,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def wait_for_port(port):
+    """Until something listens on this loopback port (10 s at most)."""
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
 @contextmanager
 def production_server(own_database=False, **extra_env):
     """Yield (base URL, environment, manage command) while gunicorn serves the site. Its log
@@ -51,12 +61,7 @@ def production_server(own_database=False, **extra_env):
             stderr=subprocess.STDOUT,
         )
         try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                    break
-                except OSError:
-                    time.sleep(0.1)
+            wait_for_port(port)
             yield f"http://127.0.0.1:{port}", env, [sys.executable, "manage.py"]
         finally:
             server.terminate()

@@ -10,6 +10,7 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 import frontmatter
@@ -20,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from markdown.treeprocessors import Treeprocessor
 
 from clinic_site.cache import bump_content_version
 
@@ -28,10 +30,11 @@ from .forms import ArticleFrontMatter, PageFrontMatter
 from .models import Article, Page, Tag
 
 # Part of every file's hash: raise it when rendering changes, so the next sync re-renders all.
-RENDERER_VERSION = "3"
+RENDERER_VERSION = "4"
 
-# Ids the page layout uses; a heading in a file must not take one of them.
-RESERVED_IDS = {"main", "content", "crisis-title", "toc-title"}
+# Templates whose ids a heading in a file must not take (`{#main}` would otherwise give a
+# heading the id of the layout's <main>, and the skip link would land on it).
+LAYOUT_TEMPLATE_DIRS = [settings.BASE_DIR / "templates", Path(__file__).parent / "templates"]
 
 ALLOWED_TAGS = {
     "a", "abbr", "blockquote", "br", "caption", "code", "dd", "div", "dl", "dt", "em", "h2",
@@ -80,15 +83,49 @@ class SyncReport:
 # --- Rendering ----------------------------------------------------------------------------
 
 
+@cache
+def layout_ids():
+    """(ids, prefixes) written in the templates: `id="main"` is an id; `id="crisis-title{{ …`
+    is a prefix, since the template adds to it."""
+    ids, prefixes = set(), set()
+    for folder in LAYOUT_TEMPLATE_DIRS:
+        for path in folder.rglob("*.html"):
+            for name, templated in re.findall(
+                r'(?<![\w-])id="([A-Za-z][\w-]*)(\{)?', path.read_text()
+            ):
+                (prefixes if templated else ids).add(name)
+    return frozenset(ids), tuple(sorted(prefixes))
+
+
+def _free_id(value):
+    """`value`, or `value-section` if the layout uses that id."""
+    ids, prefixes = layout_ids()
+    return f"{value}-section" if value in ids or value.startswith(prefixes) else value
+
+
 def _heading_slug(value, separator):
-    slug = slugify(value) or "section"
-    return f"{slug}-section" if slug in RESERVED_IDS else slug
+    return _free_id(slugify(value) or "section")
+
+
+class _LayoutIds(Treeprocessor):
+    """Renames an id a file sets itself ({#main}) if the layout uses it. It runs after
+    attr_list sets ids and before toc reads them."""
+
+    def run(self, root):
+        for element in root.iter():
+            if "id" in element.attrib:
+                element.attrib["id"] = _free_id(element.attrib["id"])
+
+
+class _LayoutIdsExtension(markdown.Extension):
+    def extendMarkdown(self, md):  # noqa: N802 (python-markdown's name)
+        md.treeprocessors.register(_LayoutIds(md), "layout_ids", 6)
 
 
 def render_markdown(text):
     """Markdown to (sanitised HTML, table of contents, plain text)."""
     md = markdown.Markdown(
-        extensions=["toc", "tables", "attr_list", "footnotes", "sane_lists"],
+        extensions=["toc", "tables", "attr_list", "footnotes", "sane_lists", _LayoutIdsExtension()],
         extension_configs={
             "toc": {"toc_depth": "2-3", "slugify": _heading_slug},
             # Numbered in the order the reader meets them (1, 2, 3), whatever order the
@@ -230,7 +267,13 @@ def _save(model, item, report, extra=()):
     ):
         report.unchanged.append(fields["source_path"])
         return existing, False
-    body_html, toc, body_text = render_markdown(item["body"])
+    try:
+        body_html, toc, body_text = render_markdown(item["body"])
+    except RecursionError:
+        # Thousands of nested quotes or lists: python-markdown recurses once per level.
+        raise ContentError(
+            fields["source_path"], "body", "is nested too deeply (quotes or lists) to render"
+        ) from None
     values = {
         **fields,
         "body_html": body_html,
@@ -324,11 +367,18 @@ def sync_content(content_dir=None):
 
     with transaction.atomic():
         for item, extra in valid_articles:
-            article, changed = _save(Article, item, report, extra)
+            try:
+                article, changed = _save(Article, item, report, extra)
+            except ContentError as error:
+                report.errors.append(error)
+                continue
             if changed:
                 _set_tags(article, item["tags"])
         for item in pages:
-            _save(Page, item, report)
+            try:
+                _save(Page, item, report)
+            except ContentError as error:
+                report.errors.append(error)
         _unpublish_missing(
             Article, [i["fields"]["slug"] for i, _ in valid_articles], broken_articles, report
         )

@@ -55,6 +55,17 @@ class DateField(forms.Field):
             raise ValidationError(f"{value!r} is not a date (YYYY-MM-DD)") from None
 
 
+class StrictBooleanField(forms.Field):
+    """YAML's true or false. A string ("false") is an error: read as text, it would be true."""
+
+    def to_python(self, value):
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise ValidationError("must be true or false, without quotes")
+        return value
+
+
 class WordListField(forms.Field):
     """A list of words; one word alone may be written without the brackets."""
 
@@ -85,7 +96,7 @@ class FrontMatter(forms.Form):
     reviewer = TextField(Article, "reviewer", required=False)
     reviewed = DateField(required=False)
     updated = DateField(required=False)
-    draft = forms.BooleanField(required=False)
+    draft = StrictBooleanField(required=False)
 
     def __init__(self, meta, *, default_slug):
         super().__init__({"slug": default_slug, **meta})

@@ -29,6 +29,12 @@ def process_hero(source, slug, alt):
     try:
         with Image.open(source) as opened:
             image = ImageOps.exif_transpose(opened).convert("RGB")
+    except Image.DecompressionBombError:
+        # Decoding it would take gigabytes of memory: the size alone says it is not a photo.
+        raise ImageError(
+            f"{source.name} has too many pixels to process safely; resize it (2,400 pixels "
+            "wide is plenty)"
+        ) from None
     except (UnidentifiedImageError, OSError) as exc:
         raise ImageError(f"{source.name} is not an image Pillow can read ({exc})") from None
     widths = sorted({w for w in WIDTHS if w < image.width} | {min(image.width, WIDTHS[-1])})

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
     "clinic_site",
     "staff",
     "blog",
@@ -77,8 +79,12 @@ MIDDLEWARE = [
     # Compresses HTML; Django adds random padding against BREACH (docs: GZipMiddleware).
     "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Wraps everything below it, so every admin response carries its X-Robots-Tag.
+    "clinic_site.middleware.admin_noindex",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Before anything reads a request body (sessions do not, the CSRF check does).
+    "clinic_site.middleware.body_limits",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -162,6 +168,22 @@ else:
         }
     }
 
+# --- Background tasks -----------------------------------------------------------------------
+# Everything that talks to the outside world (e-mail) runs as a task, never inside a patient's
+# request. Production queues tasks in the database and runs `manage.py db_worker`; development
+# (DEBUG) runs each task right after the request's commit, so `make run` needs no extra process.
+# TASKS_BACKEND=immediate or =database overrides that choice.
+
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[TASKS_BACKEND]
+    }
+}
+
 # --- Auth and the staff admin ---------------------------------------------------------------
 
 # Where the admin lives (a path without leading slash, ending in "/").
@@ -229,7 +251,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         # Hashed names (cacheable forever) and pre-compressed brotli/gzip copies.
-        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        "BACKEND": "clinic_site.storage.StaticFilesStorage"
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
@@ -377,8 +399,17 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 APPOINTMENT_NOTIFY_EMAILS = env_list(
     "APPOINTMENT_NOTIFY_EMAILS", "front-desk@localhost" if DEBUG else ""
 )
-# Send the patient a short acknowledgement (first name, reference, next steps).
+# Send the patient a short acknowledgement (the reference and next steps, nothing they typed).
 APPOINTMENT_ACKNOWLEDGE_PATIENT = env_bool("APPOINTMENT_ACKNOWLEDGE_PATIENT", True)
+# A failed e-mail is tried again after 1, 2, 4, ... times this many seconds, at most this many
+# times in all; then the request is shown to staff on the admin index as not notified.
+APPOINTMENT_RETRY_SECONDS = int(os.environ.get("APPOINTMENT_RETRY_SECONDS", "60"))
+APPOINTMENT_MAX_SEND_ATTEMPTS = int(os.environ.get("APPOINTMENT_MAX_SEND_ATTEMPTS", "8"))
+# A sender claims an e-mail before sending it; a claim older than this (a worker killed
+# mid-send) is taken over by the next run. Longer than any send can take (EMAIL_TIMEOUT).
+APPOINTMENT_SEND_LEASE_SECONDS = int(
+    os.environ.get("APPOINTMENT_SEND_LEASE_SECONDS", str(max(300, 6 * EMAIL_TIMEOUT)))
+)
 # Faster than this (seconds from page load to submit) is a bot.
 APPOINTMENT_MIN_FILL_SECONDS = float(os.environ.get("APPOINTMENT_MIN_FILL_SECONDS", "3"))
 # Requests accepted per client per window, counted in the shared cache.
@@ -391,3 +422,6 @@ APPOINTMENT_OVERDUE_BUSINESS_DAYS = int(os.environ.get("APPOINTMENT_OVERDUE_BUSI
 # Closed, declined and spam requests are purged after this many days (privacy notice says so).
 APPOINTMENT_RETENTION_DAYS = int(os.environ.get("APPOINTMENT_RETENTION_DAYS", "365"))
 PHONE_DEFAULT_REGION = "US"
+# The largest request body the public site takes (the admin takes DATA_UPLOAD_MAX_MEMORY_SIZE):
+# the contact form filled in to its limits, percent-encoded, is well under this.
+PUBLIC_MAX_BODY_BYTES = 64 * 1024

@@ -13,9 +13,10 @@ logger = logging.getLogger(__name__)
 
 
 def robots_txt(request):
+    # Not the admin: anyone reads this file, and the admin's path is not theirs to know. The
+    # admin says noindex on its own responses (clinic_site.middleware.admin_noindex).
     lines = [
         "User-agent: *",
-        f"Disallow: {reverse('admin:index')}",
         f"Disallow: {reverse('appointments:thanks')}",
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]

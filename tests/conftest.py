@@ -1,7 +1,9 @@
+import signal
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from django.test import Client
 
 from blog.content import sync_content
@@ -29,6 +31,27 @@ def site_content(db):
     report = sync_content(SITE_CONTENT)
     assert not report.errors, report.errors
     return report
+
+
+@pytest.fixture
+def run_tasks(monkeypatch):
+    """What the production task worker does: run every queued task, then stop."""
+    # The worker drops database connections between tasks, as a request does; a test runs
+    # inside one transaction on one connection (Django's test client skips it the same way).
+    monkeypatch.setattr(
+        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
+    )
+
+    def run():
+        # The worker installs its own shutdown handlers; give pytest its own back.
+        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
+        finally:
+            for sig, handler in saved.items():
+                signal.signal(sig, handler)
+
+    return run
 
 
 STAFF_PASSWORD = "correct horse battery staple 42"

@@ -24,7 +24,8 @@ register = template.Library()
 
 @register.inclusion_tag("appointments/_triage_counts.html", takes_context=True)
 def triage_counts(context):
-    """New, overdue and my open requests, for the admin index of staff who may see requests."""
+    """New, overdue and my open requests, and those staff were not e-mailed about, for the
+    admin index of staff who may see requests."""
     user = context["request"].user
     if not user.has_perm("appointments.view_appointmentrequest"):
         return {"counts": None}
@@ -34,6 +35,7 @@ def triage_counts(context):
             "new": requests.filter(status=AppointmentRequest.Status.NEW).count(),
             "overdue": requests.overdue().count(),
             "mine": requests.open().filter(assignee=user).count(),
+            "unsent": requests.staff_not_notified().count(),
         }
     }
 

@@ -58,6 +58,9 @@ def test_a_good_request_is_stored_and_the_patient_sees_a_reference(client, submi
     assert request.reference in html
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", request.reference)
     assert "within one business day" in html
+    # Nothing has been sent yet, and the page does not pretend otherwise.
+    assert "We will send a short confirmation with your reference to <strong>ann@" in html
+    assert "We have sent" not in html
     assert 'href="tel:988"' in html
     assert "no-store" in thanks["Cache-Control"] or "no-cache" in thanks["Cache-Control"]
     # The reference stays out of the URL.
@@ -143,6 +146,38 @@ class TestValidation:
         assert response.status_code == 400
         assert AppointmentRequest.objects.count() == 0
 
+    @pytest.mark.parametrize(
+        "name",
+        ["José", "O'Brien", "O’Brien", "Nguyễn", "Nguye\u0302\u0303n", "Zoë-Anne", "St. John"],
+    )
+    def test_names_from_everywhere_are_welcome(self, submit, name):
+        assert submit(first_name=name, last_name=name).status_code == 302
+        assert AppointmentRequest.objects.get().last_name == name
+
+    @pytest.mark.parametrize(
+        "name", ["Visit https://evil.example", "Ann <b>", "Ann; appeal now", "R2D2", "Ann@home"]
+    )
+    def test_names_hold_letters_not_links_or_sentences(self, submit, name):
+        _, errors = self.errors(submit(last_name=name))
+        assert errors == [
+            ("id_last_name", "Use letters, spaces, hyphens, apostrophes and periods only.")
+        ]
+        assert AppointmentRequest.objects.count() == 0
+
+    @pytest.mark.parametrize("char", ["\u202e", "\u2066", "\u200b", "\u200d", "\ufeff", "\u2060"])
+    @pytest.mark.parametrize(
+        "field", ["first_name", "last_name", "email", "phone", "insurance", "message"]
+    )
+    def test_invisible_formatting_characters_are_refused_in_every_field(self, submit, field, char):
+        typed = {"first_name": "Ann", "last_name": "Example", "email": "ann@example.org",
+                 "phone": "7725550123", "insurance": "Acme", "message": "Hello"}[field]  # fmt: skip
+        _, errors = self.errors(submit(**{field: typed[:2] + char + typed[2:]}))
+        assert [message for target, message in errors if target == f"id_{field}"] == [
+            "Remove the invisible formatting characters (such as direction marks or zero-width "
+            "spaces); they may have come with copied text."
+        ]
+        assert AppointmentRequest.objects.count() == 0
+
     def test_hundred_character_names_are_fine(self, submit):
         assert submit(first_name="A" * 100).status_code == 302
 
@@ -205,12 +240,15 @@ class TestValidation:
 
 
 def test_patient_is_acknowledged_and_staff_notified_without_phi(
-    submit, settings, django_capture_on_commit_callbacks
+    submit, settings, django_capture_on_commit_callbacks, run_tasks
 ):
     settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
     settings.SITE_URL = "https://clinic.example"
     with django_capture_on_commit_callbacks(execute=True):
         submit(message="My private story", insurance="Acme Health")
+    # The request itself sends nothing: the task worker does.
+    assert mail.outbox == []
+    run_tasks()
     request = AppointmentRequest.objects.get()
     staff, patient = mail.outbox
     assert staff.to == ["front-desk@clinic.example"]
@@ -223,7 +261,7 @@ def test_patient_is_acknowledged_and_staff_notified_without_phi(
 
     assert patient.to == ["ann@example.org"]
     assert "Ann" not in patient.subject
-    assert "Dear Ann," in patient.body
+    assert patient.body.startswith("Hello,\n")
     assert request.reference in patient.body and request.reference in patient.subject
     assert "within one business day" in patient.body
     for other in ("Spravato", "esketamine", "Example", "private story", "Acme"):
@@ -232,21 +270,76 @@ def test_patient_is_acknowledged_and_staff_notified_without_phi(
     assert request.staff_notified_at and request.patient_acknowledged_at
 
 
+def test_acknowledgement_carries_nothing_the_submitter_typed(
+    submit, django_capture_on_commit_callbacks, run_tasks
+):
+    # Someone types another person's address and a "name" that reads as a message from us.
+    typed = {
+        "first_name": "Dear customer. Your claim was denied. Appeal at once",
+        "last_name": "O'Brien-Nguyễn",
+        "email": "victim@example.org",
+        "phone": "(772) 555-0199",
+        "insurance": "Call 1-800-SCAMMER",
+        "message": "Pay at https://evil.example/appeal",
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        assert submit(**typed).status_code == 302
+    run_tasks()
+    request = AppointmentRequest.objects.get()
+    (patient,) = [m for m in mail.outbox if m.to == ["victim@example.org"]]
+    body = patient.subject + patient.body
+    assert request.reference in body
+    for value in [*typed.values(), "denied", "Appeal", "claim", "555", "+17725550199"]:
+        if value != "victim@example.org":
+            assert value not in body, value
+
+
+def test_a_name_with_a_link_is_refused_and_no_email_goes_out(
+    submit, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = submit(first_name="Appeal at https://evil.example", email="victim@example.org")
+    assert response.status_code == 400
+    assert mail.outbox == []
+
+
+def test_a_planted_session_cookie_does_not_reveal_the_victims_reference(form_data):
+    from django.conf import settings
+    from django.test import Client
+
+    from .conftest import send
+
+    attacker = Client(HTTP_X_FORWARDED_PROTO="https")
+    send(attacker, form_data)  # the attacker's own request gives them a session
+    planted = attacker.cookies[settings.SESSION_COOKIE_NAME].value
+    own_reference = attacker.get("/contact/thanks/").context["reference"]
+
+    victim = Client(HTTP_X_FORWARDED_PROTO="https")
+    victim.cookies[settings.SESSION_COOKIE_NAME] = planted
+    assert send(victim, {**form_data, "form_token": aged_token(30)}).status_code == 302
+    victims_reference = victim.get("/contact/thanks/").context["reference"]
+    assert victims_reference != own_reference
+
+    seen_by_attacker = attacker.get("/contact/thanks/", follow=True).content.decode()
+    assert victims_reference not in seen_by_attacker
+
+
 def test_patient_acknowledgement_can_be_turned_off(
-    submit, settings, django_capture_on_commit_callbacks
+    submit, settings, django_capture_on_commit_callbacks, run_tasks
 ):
     settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
     settings.APPOINTMENT_ACKNOWLEDGE_PATIENT = False
     with django_capture_on_commit_callbacks(execute=True):
         submit()
+    run_tasks()
     assert [m.to for m in mail.outbox] == [["front-desk@clinic.example"]]
 
 
 def test_script_in_any_field_is_stored_as_text_and_shown_escaped(submit, make_staff, signed_in):
     attack = "<script>alert(1)</script>"
-    assert submit(first_name=attack, insurance=attack, message=attack).status_code == 302
+    assert submit(insurance=attack, message=attack).status_code == 302
     request = AppointmentRequest.objects.get()
-    assert request.first_name == attack and request.message == attack
+    assert request.insurance == attack and request.message == attack
     staff = signed_in(make_staff())
     html = staff.get(request.get_admin_url()).content
     assert b"<script>alert(1)</script>" not in html
@@ -254,6 +347,9 @@ def test_script_in_any_field_is_stored_as_text_and_shown_escaped(submit, make_st
 
 
 def test_error_reports_never_include_what_the_patient_typed(rf, form_data):
+    from importlib import import_module
+
+    from django.conf import settings
     from django.views.debug import SafeExceptionReporterFilter
 
     from appointments.views import contact
@@ -262,7 +358,7 @@ def test_error_reports_never_include_what_the_patient_typed(rf, form_data):
         "/contact/", urlencoded(form_data), content_type="application/x-www-form-urlencoded"
     )
     request._dont_enforce_csrf_checks = True
-    request.session = {}
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
     contact(request)
     reported = SafeExceptionReporterFilter().get_post_parameters(request)
     assert reported["email"] != "ann@example.org"

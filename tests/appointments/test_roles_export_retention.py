@@ -100,9 +100,21 @@ class TestExport:
         assert len(rows) == 2
         assert rows[1][0] == chosen.reference
         assert "TMS therapy evaluation" in rows[1]
-        entry = AuditEntry.objects.get(action="exported")
-        assert entry.actor_username == "lead"
-        assert entry.detail == "1 request(s) exported to CSV"
+        file_name = re.search(r'filename="([^"]+)"', response["Content-Disposition"])[1]
+        exported = AuditEntry.objects.filter(action="exported", actor_username="lead")
+        assert exported.get(reference="").detail == f"1 request(s) to {file_name}"
+        assert exported.get(reference=chosen.reference).detail == f"in {file_name}"
+        assert exported.count() == 2
+
+    def test_each_exported_request_names_the_export_in_its_trail(self, lead):
+        requests = [make_request() for _ in range(3)]
+        lead.post(LIST, {"action": "export_csv", "_selected_action": [r.pk for r in requests[:2]]})
+        exported = AuditEntry.objects.filter(action="exported").exclude(reference="")
+        assert set(exported.values_list("reference", flat=True)) == {
+            r.reference for r in requests[:2]
+        }
+        html = lead.get(requests[0].get_admin_url()).content.decode()
+        assert "Exported" in html and ".csv" in html
 
     def test_export_follows_the_filters_when_all_are_selected(self, lead):
         make_request(service="tms")

@@ -39,6 +39,11 @@ def desk(make_staff, signed_in):
     return user, signed_in(user)
 
 
+@pytest.fixture
+def lead(make_staff, signed_in):
+    return signed_in(make_staff("lead", role="Clinical lead"))
+
+
 def rows(response):
     return re.findall(rf'<a href="{re.escape(LIST)}(\d+)/change/', response.content.decode())
 
@@ -236,20 +241,42 @@ def test_viewing_a_request_is_audited_without_phi(desk):
     assert (entry.actor, entry.reference) == (user, request.reference)
     stored = " ".join(str(getattr(entry, f.attname)) for f in AuditEntry._meta.fields)
     assert "Zelda" not in stored and "zelda@" not in stored
-    assert "Audit trail" in browser.get(change_url(request)).content.decode()
 
 
-def test_changes_are_audited_and_shown_on_the_request(desk):
-    user, browser = desk
+def test_changes_are_audited_and_shown_to_the_clinical_lead(desk, lead):
+    _, browser = desk
     request = make_request()
     browser.post(LIST, {"action": "mark_contacted", "_selected_action": [request.pk]})
     entry = AuditEntry.objects.get(action="changed")
     assert entry.detail == "status → Contacted"
     # Newest first, this very viewing included.
-    assert audit_trail(browser, request) == [
-        ("frontdesk", "Viewed", ""),
+    assert audit_trail(lead, request) == [
+        ("lead", "Viewed", ""),
         ("frontdesk", "Changed", "status → Contacted"),
     ]
+
+
+def test_front_desk_does_not_see_the_audit_trail_on_a_request(desk):
+    _, browser = desk
+    request = make_request()
+    browser.post(LIST, {"action": "mark_contacted", "_selected_action": [request.pk]})
+    html = browser.get(change_url(request)).content.decode()
+    assert "Status history" in html
+    assert "Audit trail" not in html and 'class="audit-trail"' not in html
+
+
+def test_looking_at_the_list_or_searching_it_is_audited_without_the_search_terms(desk):
+    user, browser = desk
+    make_request(first_name="Zelda", last_name="Quist")
+    browser.get(LIST)
+    browser.get(LIST + "?q=Quist")
+    listed, searched = AuditEntry.objects.order_by("at", "pk")
+    assert (listed.actor, listed.get_action_display()) == (user, "Viewed the request list")
+    assert (searched.actor, searched.get_action_display()) == (user, "Searched the requests")
+    assert searched.detail == "1 request(s) matched"
+    stored = " ".join(str(getattr(entry, f.attname)) for entry in (listed, searched)
+                      for f in AuditEntry._meta.fields)  # fmt: skip
+    assert "Quist" not in stored and "Zelda" not in stored
 
 
 def audit_trail(browser, request):
@@ -277,3 +304,29 @@ def test_date_drill_down_lists_the_dates_requests_span(desk, query, expected):
     toplinks = html.split('<nav class="toplinks">', 1)[1].split("</nav>", 1)[0]
     choices = re.sub(r'<a [^>]*class="date-back">.*?</a>', "", toplinks)
     assert re.findall(r'<a href="\?[^"]*">([^<]+)</a>', choices) == expected
+
+
+@pytest.mark.parametrize(
+    ("utc", "shown"),
+    [("2026-01-15 15:05", "Jan 15, 2026, 10:05 AM EST"),
+     ("2026-07-15 15:05", "Jul 15, 2026, 11:05 AM EDT")],
+)  # fmt: skip
+def test_every_time_on_a_request_is_in_the_clinics_zone_and_names_it(desk, lead, utc, shown):
+    user, browser = desk
+    at = timezone.datetime.fromisoformat(utc + "+00:00")
+    request = make_request(created_at=at, status_changed_at=at)
+    StatusChange.objects.create(
+        request=request, from_status="new", to_status="contacted", changed_by=user, changed_at=at
+    )
+    Note.objects.create(request=request, text="Called back.", author=user, created_at=at)
+    AuditEntry.objects.create(actor=user, actor_username="frontdesk", action="changed",
+                              reference=request.reference, at=at)  # fmt: skip
+
+    page = lead.get(change_url(request)).content.decode()
+    assert f"Note by frontdesk at {shown}" in page
+    assert page.count(shown) >= 5  # received, status since, history, note, audit trail
+    history = page.split("Status history", 1)[1].split("</table>", 1)[0]
+    assert shown in history
+    assert shown in page.split('class="audit-trail"', 1)[1]
+    assert "15:05" not in page and "3:05" not in page
+    assert shown in browser.get(LIST).content.decode()

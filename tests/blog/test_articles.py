@@ -172,9 +172,10 @@ def test_sitemap_covers_every_public_page(client, site_content):
         assert f"<loc>https://testserver{path}</loc>" in xml, path
 
 
-def test_robots_txt_names_the_sitemap_and_keeps_crawlers_out_of_the_admin(client):
+def test_robots_txt_names_the_sitemap_but_not_where_the_admin_lives(client):
     text = client.get("/robots.txt").content.decode()
-    assert "Disallow: /admin/" in text
+    assert "admin" not in text
+    assert "Disallow: /contact/thanks/" in text
     assert "Sitemap: https://testserver/sitemap.xml" in text
 
 

@@ -3,7 +3,9 @@ a bad file."""
 
 import io
 import re
+import struct
 import textwrap
+import zlib
 
 import pytest
 from django.core.management import call_command
@@ -268,3 +270,76 @@ def test_bad_page_gets_an_error_naming_file_and_field(content, front_matter, fie
     content.raw("pages/broken.md", f"---\ntitle: T\nsummary: s\n{front_matter}\n---\nBody\n")
     [error] = content.sync().errors
     assert str(error).startswith(f"pages/broken.md: field '{field}': {message}")
+
+
+def huge_png(path, width=20000, height=20000):
+    """A few hundred bytes that claim 20000 × 20000 pixels: a decompression bomb."""
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    data = zlib.compress(b"\0" * 1024)
+    path.write_bytes(
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
+    )
+
+
+def test_one_bad_file_is_named_and_the_others_still_sync(content):
+    # Lists nested 2,000 deep: python-markdown recurses once a level.
+    content.article("deep-list", body="- " * 2000 + "Too deep.")
+    content.raw("pages/deep-page.md", "---\ntitle: T\nsummary: s\n---\n" + "1. " * 2000 + "x\n")
+    (content.root / "images").mkdir()
+    huge_png(content.root / "images/bomb.png")
+    content.article("bomb", image="images/bomb.png", image_alt="Nothing, really")
+    content.article("fine")
+
+    report = content.sync()
+
+    assert sorted(str(error) for error in report.errors) == [
+        "articles/bomb.md: field 'image': bomb.png has too many pixels to process safely; "
+        "resize it (2,400 pixels wide is plenty)",
+        "articles/deep-list.md: field 'body': is nested too deeply (quotes or lists) to render",
+        "pages/deep-page.md: field 'body': is nested too deeply (quotes or lists) to render",
+    ]
+    assert report.created == ["articles/fine.md"]
+    assert list(Article.objects.values_list("slug", flat=True)) == ["fine"]
+
+
+@pytest.mark.parametrize(
+    ("markdown_text", "kept_clear_of"),
+    [("## Skip here {#main}", "main"), ("## Help {: #crisis-title-footer }", "crisis-title"),
+     ("## Main", "main"), ("## Related reading {#related-title}", "related-title")],
+)  # fmt: skip
+def test_a_heading_never_takes_an_id_the_layout_uses(content, client, markdown_text, kept_clear_of):
+    content.article("ids", body=f"Intro.\n\n{markdown_text}\n\nText.")
+    assert not content.sync().errors
+    html = client.get("/blog/ids/").content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "an id is used twice"
+    assert html.count('id="main"') == 1 and '<main id="main"' in html
+    heading_id = Article.objects.get(slug="ids").toc[0]["id"]
+    assert heading_id.startswith(kept_clear_of) and heading_id.endswith("-section")
+
+
+@pytest.mark.parametrize("draft", ['"false"', '"true"', "yes please", "1", '""'])
+def test_draft_must_be_true_or_false(content, draft):
+    content.raw(
+        "articles/maybe.md",
+        f"---\ntitle: T\nsummary: s\npublished: 2025-01-01\nauthor: A\ndraft: {draft}\n---\nB\n",
+    )
+    [error] = content.sync().errors
+    assert str(error) == "articles/maybe.md: field 'draft': must be true or false, without quotes"
+    assert not Article.objects.exists()
+
+
+@pytest.mark.parametrize(("draft", "published"), [("true", False), ("false", True), ("no", True)])
+def test_draft_true_keeps_an_article_off_the_site(content, draft, published):
+    content.raw(
+        "articles/maybe.md",
+        f"---\ntitle: T\nsummary: s\npublished: 2025-01-01\nauthor: A\ndraft: {draft}\n---\nB\n",
+    )
+    assert not content.sync().errors
+    assert Article.objects.get().is_published is published

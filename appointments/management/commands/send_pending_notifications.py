@@ -4,7 +4,10 @@ from appointments.notify import send_pending
 
 
 class Command(BaseCommand):
-    help = "Retry the staff and patient e-mails of requests whose e-mails failed (run from cron)."
+    help = (
+        "Send the staff and patient e-mails that are due: retries after their back-off, and any"
+        " whose task was lost (run from cron beside the task worker; safe to run at once)."
+    )
 
     def handle(self, *args, **options):
         sent, failing = send_pending()

@@ -1,0 +1,54 @@
+"""The release step, run by bin/release before the app servers start: migrate, create the cache
+table and load content/ (one host at a time), then collect the static files (each host its own).
+
+Two hosts that start at once must not both migrate: on PostgreSQL the database steps hold a
+session-level advisory lock, so the second host waits, then finds nothing left to do. SQLite
+is one file on one host; a file lock beside the database does the same there.
+"""
+
+import fcntl
+from contextlib import contextmanager
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+# Any number, as long as nothing else sharing the database takes the same advisory lock.
+RELEASE_LOCK = 4_711_2026
+
+
+@contextmanager
+def release_lock():
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s)", [RELEASE_LOCK])
+        try:
+            yield
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [RELEASE_LOCK])
+    else:
+        path = Path(connection.settings_dict["NAME"]).with_name("release.lock")
+        with open(path, "w") as lock_file:
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+            yield
+
+
+class Command(BaseCommand):
+    help = (
+        "The release step: migrate, createcachetable and sync_content under a lock (safe when "
+        "several hosts start at once), then collectstatic."
+    )
+
+    def handle(self, *args, **options):
+        with release_lock():
+            call_command("migrate", interactive=False, verbosity=0)
+            call_command("createcachetable")
+            try:
+                call_command("sync_content")
+            except CommandError as exc:
+                # A broken content file is reported but does not stop the release: what was
+                # published before stays up.
+                self.stderr.write(str(exc))
+        call_command("collectstatic", interactive=False, verbosity=0)
