@@ -9,10 +9,11 @@ import re
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.timesince import timesince
 
-from clinic_site.admin import ReadOnlyAdmin
+from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
 from . import export, retention
 from .models import AppointmentRequest, AuditEntry, Note, StatusChange, local_time
@@ -37,17 +38,14 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Overdue")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.overdue()
-        return queryset
+OverdueFilter = one_choice_filter("overdue", "overdue", "Overdue", lambda qs: qs.overdue())
+# The admin's queryset carries with_duplicate()'s annotation.
+DuplicateFilter = one_choice_filter(
+    "possible duplicates",
+    "duplicates",
+    "Possible duplicates",
+    lambda qs: qs.filter(duplicate_pk__isnull=False),
+)
 
 
 class StaffAlertFilter(admin.SimpleListFilter):
@@ -126,20 +124,24 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "status_badge",
         "assignee",
         "overdue_mark",
+        "duplicate_link",
     ]
     list_display_links = ["reference"]
     list_filter = [
+        "urgent",
         "status",
         "service",
         "patient_type",
         AssignedFilter,
         OverdueFilter,
         StaffAlertFilter,
+        DuplicateFilter,
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
     search_help_text = "Search by name, email, phone (any format) or reference."
     date_hierarchy = "created_at"
-    ordering = ["-created_at"]
+    # Crisis language first, whatever else the list is sorted by.
+    ordering = ["-urgent", "-created_at"]
     list_per_page = 50
     list_select_related = ["assignee"]
     # Counting the whole table on every page view is the slowest part at 100,000 rows.
@@ -149,6 +151,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "mark_scheduled",
         "mark_closed",
         "mark_spam",
+        "clear_urgent",
         "assign_to_me",
         "export_csv",
         "purge_selected",
@@ -159,13 +162,16 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "received_at",
         *PATIENT_FIELDS,
         "status_since",
+        "urgent",
+        "possible_duplicates",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "received_at"]}),
         ("What the patient sent (read-only)", {"fields": PATIENT_FIELDS}),
-        ("Triage", {"fields": ["status", "status_since", "assignee"]}),
+        ("Triage", {"fields": ["urgent", "status", "status_since", "assignee"]}),
+        ("Possible duplicates", {"fields": ["possible_duplicates"]}),
         ("E-mails", {"fields": ["notifications"]}),
         ("Audit trail", {"fields": ["audit_trail"], "classes": ["collapse"]}),
     ]
@@ -198,7 +204,10 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         return format_html(
-            '<span class="status-badge status-{}">{}</span>', obj.status, obj.get_status_display()
+            '{}<span class="status-badge status-{}">{}</span>',
+            format_html('<span class="urgent-badge">{}</span> ', "Urgent") if obj.urgent else "",
+            obj.status,
+            obj.get_status_display(),
         )
 
     @admin.display(description="Overdue")
@@ -207,7 +216,39 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             return format_html('<strong class="overdue">{}</strong>', "Overdue")
         return ""
 
+    @admin.display(description="Possible duplicate")
+    def duplicate_link(self, obj):
+        if obj.duplicate_pk is None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:appointments_appointmentrequest_change", args=[obj.duplicate_pk]),
+            obj.duplicate_reference,
+        )
+
     # --- one request ---
+
+    @admin.display(description="Same e-mail or phone within 30 days")
+    def possible_duplicates(self, obj):
+        others = AppointmentRequest.objects.duplicates_of(obj).order_by("-created_at")[:20]
+        if not others:
+            return "None"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>, received {}, {}</li>',
+                (
+                    (
+                        other.get_admin_url(),
+                        other.reference,
+                        local_time(other.created_at),
+                        other.get_status_display(),
+                    )
+                    for other in others
+                ),
+            ),
+        )
 
     @admin.display(description="Received")
     def received_at(self, obj):
@@ -265,6 +306,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             "<th>Detail</th></tr></thead><tbody>{}</tbody></table>",
             rows,
         )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_duplicate()
 
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -350,6 +394,11 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     mark_scheduled = mark_as(Status.SCHEDULED)
     mark_closed = mark_as(Status.CLOSED)
     mark_spam = mark_as(Status.SPAM)
+
+    @admin.action(description="Clear the urgent flag", permissions=["change"])
+    def clear_urgent(self, request, queryset):
+        cleared = sum(obj.clear_urgent(request.user) for obj in queryset.filter(urgent=True))
+        self.message_user(request, f"Urgent flag cleared on {cleared} request(s).")
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):

@@ -3,10 +3,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic_site.services import Service
+
+from .crisis_terms import mentions_crisis
+
+# Two requests with the same e-mail address or phone within this many days may be one person.
+DUPLICATE_WINDOW = timedelta(days=30)
 
 # Crockford's base32 without I, L, O and U: nothing a caller can misread over the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -31,6 +37,30 @@ class AppointmentRequestQuerySet(models.QuerySet):
     def overdue(self, now=None):
         return self.open().filter(created_at__lt=overdue_cutoff(now))
 
+    def duplicates_of(self, request_obj):
+        """Other requests that may be from the same person: the same e-mail address (in any
+        case) or phone, received within DUPLICATE_WINDOW of `request_obj`."""
+        same = _same_person(
+            models.Value(request_obj.email), request_obj.phone, request_obj.created_at
+        )
+        return self.alias(email_key=Lower("email")).filter(same).exclude(pk=request_obj.pk)
+
+    def with_duplicate(self):
+        """Each request with `duplicate_pk` and `duplicate_reference`: the latest other request
+        that may be from the same person, or None. Two subqueries in the one list query, each
+        an index lookup (see Meta.indexes)."""
+        outer = [models.OuterRef(name) for name in ("email", "phone", "created_at")]
+        others = (
+            AppointmentRequest.objects.alias(email_key=Lower("email"))
+            .filter(_same_person(*outer))
+            .exclude(pk=models.OuterRef("pk"))
+            .order_by("-created_at")
+        )
+        return self.annotate(
+            duplicate_pk=models.Subquery(others.values("pk")[:1]),
+            duplicate_reference=models.Subquery(others.values("reference")[:1]),
+        )
+
     def pending_notification(self):
         """Requests whose staff e-mail, or patient acknowledgement, has not gone out yet."""
         pending = models.Q(staff_notified_at__isnull=True)
@@ -52,6 +82,17 @@ class AppointmentRequestQuerySet(models.QuerySet):
         return self.exclude(status=AppointmentRequest.Status.SPAM).filter(
             staff_notified_at__isnull=True, notification_attempts__gt=0
         )
+
+
+def _same_person(email, phone, created_at):
+    """The condition "same e-mail address or phone, within DUPLICATE_WINDOW of created_at";
+    the arguments are values or OuterRefs."""
+    same_email = models.Q(email_key=Lower(email))
+    same_phone = models.Q(phone=phone) & ~models.Q(phone="")
+    return (same_email | same_phone) & models.Q(
+        created_at__gte=created_at - DUPLICATE_WINDOW,
+        created_at__lte=created_at + DUPLICATE_WINDOW,
+    )
 
 
 def overdue_cutoff(now=None):
@@ -104,9 +145,10 @@ class AppointmentRequest(models.Model):
         TEXT = "text", "Text message"
 
     class BestTime(models.TextChoices):
-        MORNING = "morning", "Morning (9 am to noon)"
-        AFTERNOON = "afternoon", "Afternoon (noon to 5 pm)"
-        ANY = "any", "Any time during office hours"
+        # Not tied to office hours, which may change (or be unknown): a part of the day.
+        MORNING = "morning", "Morning"
+        AFTERNOON = "afternoon", "Afternoon"
+        ANY = "any", "Any time"
 
     class PatientType(models.TextChoices):
         NEW = "new", "New patient"
@@ -144,6 +186,9 @@ class AppointmentRequest(models.Model):
 
     created_at = models.DateTimeField("received", default=timezone.now, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    # Set when the request arrives if what the patient wrote has crisis language
+    # (crisis_terms.py); staff clear it with clear_urgent().
+    urgent = models.BooleanField(default=False)
     status_changed_at = models.DateTimeField(default=timezone.now)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -169,6 +214,10 @@ class AppointmentRequest(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            models.Index(fields=["-urgent", "-created_at"], name="request_urgent_received"),
+            # For possible duplicates: the same e-mail (in any case) or phone, near in time.
+            models.Index(Lower("email"), "created_at", name="request_email_received"),
+            models.Index(fields=["phone", "created_at"], name="request_phone_received"),
             models.Index(fields=["status", "-created_at"], name="request_status_received"),
             models.Index(fields=["service", "-created_at"], name="request_service_received"),
             models.Index(fields=["assignee", "-created_at"], name="request_assignee_received"),
@@ -181,6 +230,26 @@ class AppointmentRequest(models.Model):
     def __str__(self):
         # The reference, not the name: __str__ shows up in logs, audit entries and admin history.
         return f"Request {self.reference}"
+
+    # Free text the patient wrote, read for crisis language.
+    FREE_TEXT_FIELDS = ["message", "insurance"]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.urgent:
+            self.urgent = mentions_crisis(*(getattr(self, f) for f in self.FREE_TEXT_FIELDS))
+        super().save(*args, **kwargs)
+
+    def clear_urgent(self, by):
+        """Take the urgent flag off on behalf of `by`, with an audit entry. Returns False if
+        it was not set."""
+        with transaction.atomic():
+            cleared = AppointmentRequest.objects.filter(pk=self.pk, urgent=True).update(
+                urgent=False
+            )
+            if cleared:
+                AuditEntry.record(by, AuditEntry.Action.CHANGED, self.reference, "urgent → cleared")
+        self.urgent = False
+        return bool(cleared)
 
     def get_admin_url(self):
         return reverse("admin:appointments_appointmentrequest_change", args=[self.pk])

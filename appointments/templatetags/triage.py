@@ -24,14 +24,15 @@ register = template.Library()
 
 @register.inclusion_tag("appointments/_triage_counts.html", takes_context=True)
 def triage_counts(context):
-    """New, overdue and my open requests, and those staff were not e-mailed about, for the
-    admin index of staff who may see requests."""
+    """Urgent, new, overdue and my open requests, and those staff were not e-mailed about, for
+    the admin index of staff who may see requests."""
     user = context["request"].user
     if not user.has_perm("appointments.view_appointmentrequest"):
         return {"counts": None}
     requests = AppointmentRequest.objects
     return {
         "counts": {
+            "urgent": requests.filter(urgent=True).count(),
             "new": requests.filter(status=AppointmentRequest.Status.NEW).count(),
             "overdue": requests.overdue().count(),
             "mine": requests.open().filter(assignee=user).count(),

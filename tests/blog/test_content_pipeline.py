@@ -263,7 +263,7 @@ def test_related_and_neighbours_are_worked_out_at_sync_time(content):
         ("section: services\nservice: acupuncture", "service", "unknown service 'acupuncture'"),
         ("order: -1", "order", "must be a whole number"),
         ("nav_title: " + "x" * 101, "nav_title", "is 101 characters; the limit is 100"),
-        ("reviewed: 2025-01-01", "reviewer", "is required when 'reviewed' is given"),
+        ("reviewed_on: 2025-01-01", "reviewed_by", "is required when 'reviewed_on' is given"),
     ],
 )
 def test_bad_page_gets_an_error_naming_file_and_field(content, front_matter, field, message):
@@ -343,3 +343,15 @@ def test_draft_true_keeps_an_article_off_the_site(content, draft, published):
     )
     assert not content.sync().errors
     assert Article.objects.get().is_published is published
+
+
+def test_a_clinic_fact_in_a_file_comes_from_clinic_toml(client, content):
+    from clinic_site.clinic import get_clinic
+
+    content.write(
+        "pages/help.md", {"title": "Help", "summary": "s"}, "We reply within {clinic.reply_within}."
+    )
+    content.write("pages/typo.md", {"title": "Typo", "summary": "s"}, "Call {clinic.fax}.")
+    [error] = content.sync().errors
+    assert str(error).startswith("pages/typo.md: field 'body': {clinic.fax} is not a clinic fact")
+    assert f"We reply within {get_clinic().reply_within}." in client.get("/help/").content.decode()

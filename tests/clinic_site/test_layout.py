@@ -48,7 +48,7 @@ def test_clinic_facts_come_from_one_file(tmp_path, settings, client, db):
     other.write_text(
         'name = "Example Clinic"\nshort_name = "Example"\nphone = "(555) 010-0000"\n'
         'phone_e164 = "+15550100000"\nstreet = "1 Main St"\ncity = "Town"\nregion = "NY"\n'
-        'postal_code = "10001"\ncountry = "US"\n'
+        'postal_code = "10001"\ncountry = "US"\nreply_within = "two days"\n'
     )
     assert load_clinic(other).name == "Example Clinic"
     settings.CLINIC_FILE = other

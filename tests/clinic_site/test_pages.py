@@ -42,7 +42,7 @@ def test_every_page_has_crisis_resources_nav_and_clinic_facts(client, url):
         assert html.count(resource) == 1, resource
     assert clinic.street in footer and clinic.phone in footer
     assert f'href="{clinic.tel_href}"' in footer
-    assert "Monday to Friday" in footer
+    assert "for our office hours" in footer  # not known yet: no made-up hours
     assert 'href="/privacy/"' in footer and 'href="/accessibility/"' in footer
     assert '<nav class="container site-nav" aria-label="Main">' in html
     assert html.count("<h1") == 1
@@ -91,9 +91,8 @@ def test_home_page_describes_the_clinic_to_search_engines(client):
     assert data["telephone"] == clinic.phone_e164
     assert data["address"]["streetAddress"] == clinic.street
     assert data["address"]["postalCode"] == clinic.postal_code
-    hours = data["openingHoursSpecification"][0]
-    assert hours["dayOfWeek"][0] == "Monday"
-    assert (hours["opens"], hours["closes"]) == ("09:00", "17:00")
+    # The hours are not known yet (content/clinic.toml): none are claimed.
+    assert "openingHoursSpecification" not in data
 
 
 @pytest.mark.parametrize("service", ["spravato", "tms", "evaluation", "therapy"])
