@@ -124,7 +124,8 @@ def overdue_q(now=None):
 def _same_person(email, phone, created_at):
     """The condition "same e-mail address or phone, within DUPLICATE_WINDOW of created_at";
     the arguments are values or OuterRefs."""
-    same_email = models.Q(email_key=Lower(email))
+    # Since a patient who asks for a call may leave the address out, blank matches nothing.
+    same_email = models.Q(email_key=Lower(email)) & ~models.Q(email="")
     same_phone = models.Q(phone=phone) & ~models.Q(phone="")
     return (same_email | same_phone) & models.Q(
         created_at__gte=created_at - DUPLICATE_WINDOW,
@@ -206,7 +207,8 @@ class AppointmentRequest(models.Model):
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=254)
+    # Blank when the patient chose a call or a text and gave no address (the form decides).
+    email = models.EmailField(max_length=254, blank=True)
     # Stored as E.164 (+17722105450), the form's normalised value; staff see `phone_national`.
     phone = models.CharField(max_length=20, blank=True)
     contact_method = models.CharField(max_length=10, choices=ContactMethod.choices)

@@ -54,6 +54,9 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_CLASSES = {"a": {"footnote-ref", "footnote-backref"}, "div": {"footnote"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "sms"}
+# python-markdown gives a source cited three times three back-links ("↩↩↩"); one, to the
+# first citation, is enough.
+EXTRA_BACKLINKS = re.compile(r'<a class="footnote-backref" href="#fnref\d+:[^"]*"[^>]*>.*?</a>')
 
 
 @dataclass
@@ -126,10 +129,15 @@ def render_markdown(text):
     """Markdown to (sanitised HTML, table of contents, plain text)."""
     md = markdown.Markdown(
         extensions=["toc", "tables", "attr_list", "footnotes", "sane_lists", _LayoutIdsExtension()],
-        extension_configs={"toc": {"toc_depth": "2-3", "slugify": _heading_slug}},
+        extension_configs={
+            "toc": {"toc_depth": "2-3", "slugify": _heading_slug},
+            # Numbered in the order the reader meets them (1, 2, 3), whatever order the
+            # sources are listed in; U+FE0E keeps the arrow text, not an emoji.
+            "footnotes": {"USE_DEFINITION_ORDER": False, "BACKLINK_TEXT": "&#8617;&#xFE0E;"},
+        },
         output_format="html",
     )
-    raw_html = md.convert(text)
+    raw_html = EXTRA_BACKLINKS.sub("", md.convert(text))
     body_html = sanitise(raw_html)
     return body_html, _toc(md.toc_tokens), plain_text(body_html)
 

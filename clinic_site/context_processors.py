@@ -25,7 +25,7 @@ def _links(request, entries):
         path = getattr(request, "path", "")
         # aria-current: "page" on the page itself, "true" on a page inside its section.
         current = "page" if path == url else "true" if url != "/" and path.startswith(url) else ""
-        links.append({"label": label, "url": url, "current": current})
+        links.append({"label": label, "url": url, "current": current, "name": name})
     return links
 
 

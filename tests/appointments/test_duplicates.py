@@ -56,3 +56,12 @@ def test_a_request_more_than_30_days_apart_is_not_a_duplicate(staff_browser):
     html = staff_browser.get(LIST).content.decode()
     assert "href" not in duplicate_column(html, old) + duplicate_column(html, new)
     assert "None" in staff_browser.get(new.get_admin_url()).content.decode()
+
+
+def test_two_patients_who_left_out_their_email_are_not_linked(staff_browser):
+    # Both asked for a call and gave only their own phone numbers.
+    one = make_request(email="", contact_method="phone", phone="+17725550101")
+    other = make_request(email="", contact_method="phone", phone="+17725550102")
+    html = staff_browser.get(LIST).content.decode()
+    assert "href" not in duplicate_column(html, one)
+    assert "href" not in duplicate_column(html, other)

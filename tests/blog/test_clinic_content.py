@@ -60,6 +60,21 @@ def test_spravato_page_states_the_rems_facts_and_cites_them(client, site_content
     assert "/blog/esketamine-therapy-for-treatment-resistant-depression/" in html
 
 
+def test_spravato_page_plans_the_visit_from_its_cited_sources_only(client, site_content):
+    html = client.get("/services/spravato/").content.decode()
+    plan = html.split('id="plan-your-visit"', 1)[1].split('id="questions-patients-ask"', 1)[0]
+    text = re.sub(r"<[^>]+>", "", plan)
+    for fact in ("ride home", "at least two hours", "blood-pressure checks", "What to bring"):
+        assert fact in text
+    # Every point cites the label, the REMS or our article, except the coverage check.
+    assert plan.count('class="footnote-ref"') >= 7
+    faq = html.split('id="questions-patients-ask"', 1)[1].split('class="footnote"', 1)[0]
+    assert faq.count("<h3") == 5
+    assert 'href="/contact/?service=spravato">Contact page</a>' in faq
+    # No invented prices or insurance plans.
+    assert "$" not in text + faq and "Medicare" not in faq and "copay" not in faq.lower()
+
+
 def test_privacy_notice_covers_what_why_who_how_long_and_trackers(client, site_content):
     text = re.sub(r"<[^>]+>", "", client.get("/privacy/").content.decode())
     for heading in ("What the request form collects, and why", "Who sees it",

@@ -58,6 +58,19 @@ def test_sync_renders_markdown_once_into_html_text_toc_and_reading_time(content)
     assert sorted(t.slug for t in article.tags.all()) == ["care", "tms"]
 
 
+def test_footnotes_are_numbered_as_read_with_one_back_link_each():
+    from blog.content import render_markdown
+
+    html, _, _ = render_markdown(
+        "Label[^label], ours[^ours], label again[^label], REMS[^rems], label[^label].\n\n"
+        "[^label]: The label.\n[^rems]: The REMS.\n[^ours]: Our article.\n"
+    )
+    assert re.findall(r'class="footnote-ref" href="#fn:\w+">(\d)<', html) == list("12131")
+    notes = html.split('class="footnote"', 1)[1]
+    assert re.findall(r'<li id="fn:(\w+)">', notes) == ["label", "ours", "rems"]
+    assert notes.count('class="footnote-backref"') == 3
+
+
 def test_sync_is_idempotent(content):
     content.article("stable")
     first = content.sync()
