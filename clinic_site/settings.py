@@ -75,6 +75,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Compresses HTML; Django adds random padding against BREACH (docs: GZipMiddleware).
     "django.middleware.gzip.GZipMiddleware",
+    # Answers a cached public page before anything below runs (clinic_site/cache.py).
+    "clinic_site.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -356,6 +358,11 @@ CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
 # Public pages are cached this long (seconds) in the shared cache and in browsers; a content
 # sync drops the shared copies at once.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# Each process asks the shared cache for the content version at most this often, so a sync on
+# one host shows on the others within this many seconds (at once on the host that ran it).
+PAGE_CACHE_VERSION_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_VERSION_CHECK_SECONDS", "1"))
+# Pages each process also keeps in its own memory, in front of the shared cache.
+PAGE_CACHE_LOCAL_PAGES = int(os.environ.get("PAGE_CACHE_LOCAL_PAGES", "200"))
 if DEBUG:
     # An edited content file shows on the next page load, without a restart.
     MIDDLEWARE.append("blog.middleware.ContentReloadMiddleware")

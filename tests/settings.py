@@ -23,3 +23,6 @@ WHITENOISE_AUTOREFRESH = True
 # cleared before each test (tests/conftest.py). With REDIS_URL set, tests use Redis as production.
 if not REDIS_URL:  # noqa: F405
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Read the content version on every request: each test starts from an empty shared cache.
+PAGE_CACHE_VERSION_CHECK_SECONDS = 0
