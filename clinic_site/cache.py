@@ -12,6 +12,12 @@ rest of the shared cache (rate limits live there). Each process reads the versio
 shared cache at most once every PAGE_CACHE_VERSION_CHECK_SECONDS, so a sync on one host shows on
 every other host within that many seconds, and at once in the process that ran it.
 
+Form pages (FORM_PAGES: the Contact page) differ between first-time visitors only in the CSRF
+token and the form's signed timestamp. They are kept as a shell with those two left blank and
+filled in for each visitor, so the form is not rendered again for everyone; the visitor still
+gets a CSRF cookie and token of their own, and GZipMiddleware compresses the page (with its
+padding against BREACH) per request, as for any page carrying a token.
+
 A visitor with a cookie other than the CSRF token (a signed-in member of staff, a patient with a
 session) always gets a fresh page, and a response that sets a cookie or varies on one is never
 stored. When the shared cache is down, pages are served uncached and the failure is logged.
@@ -32,8 +38,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse, QueryDict
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.urls import Resolver404, resolve
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.module_loading import import_string
+
+from .services import Service
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +52,16 @@ VERSION_KEY = "content-version"
 # parameter (a tracking tag, a cache-buster) is left out of the key, so it neither misses nor
 # creates an entry; a page that does not read `page` (`p` in the sitemap) stores nothing
 # under it either.
-CACHE_QUERY = {name: re.compile(r"[1-9][0-9]{0,3}") for name in ("page", "p")}
+CACHE_QUERY = {
+    **{name: re.compile(r"[1-9][0-9]{0,3}") for name in ("page", "p")},
+    "service": re.compile("|".join(re.escape(value) for value in Service.values)),
+}
 # Searches are never cached: what a patient types stays out of the cache.
 UNCACHED_QUERY = {"q"}
+# URL name: {hidden field: function making its value for each visitor}. The CSRF token is
+# always filled in; these pages are only served from the cache to a visitor with no cookie.
+FORM_PAGES = {"appointments:contact": {"form_token": "appointments.forms.new_form_token"}}
+SLOT = "\x00{}\x00"
 # Headers recomputed for each response served from the cache.
 PER_RESPONSE = {"content-length", "content-encoding", "vary", "expires"}
 ACCEPTS_BR = re.compile(r"\bbr\b")
@@ -96,16 +113,12 @@ def bump_content_version():
 
 
 def public_page(view):
-    """Mark a view's pages as the same for every visitor, so PageCacheMiddleware may keep them.
-
-    The view sees the whole query string; the response records which parameters it read, so the
-    cache key holds those and nothing else."""
+    """Mark a view's pages as the same for every visitor, so PageCacheMiddleware may keep them."""
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
-        request.GET = _ReadTrackingQuery(request.GET)
         response = view(request, *args, **kwargs)
-        response.public_page_reads = request.GET.read
+        response.public_page = True
         patch_cache_control(response, max_age=settings.PAGE_CACHE_SECONDS)
         return response
 
@@ -114,6 +127,8 @@ def public_page(view):
 
 
 class _ReadTrackingQuery(QueryDict):
+    """request.GET, noting which parameters the view read: the cache key holds those only."""
+
     def __init__(self, query):
         self.read = set()
         super().__init__(mutable=True)
@@ -141,23 +156,31 @@ class _ReadTrackingQuery(QueryDict):
 class PageCacheMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
-        url = self._cacheable_url(request)
-        if url is None:
+        found = self._cacheable_url(request)
+        if found is None:
             return self.get_response(request)
+        url, form = found
         try:
             version = content_version()
             entry = self._fetch(version, url)
         except Exception:
             return self._shared_cache_down(request)
         if entry is not None:
-            return _respond(entry, request)
+            return self._respond(entry, request)
+        request.page_cache_form = form
         response = self.get_response(request)
         return self._store(request, response, version, url)
 
+    def process_view(self, request, view, args, kwargs):
+        if hasattr(request, "page_cache_form"):
+            request.GET = _ReadTrackingQuery(request.GET)
+
     def _cacheable_url(self, request):
-        """The URL a page is kept under, or None when this request is never served from cache."""
+        """(the URL a page is kept under, its form fields or None), or None when this request is
+        never served from the cache."""
         if settings.DEBUG or request.method != "GET" or time.monotonic() < _local.down_until:
             return None
         path = request.path_info
@@ -175,15 +198,18 @@ class PageCacheMiddleware:
                     return None
                 query.append((name, value))
         try:
-            if not getattr(resolve(path).func, "public_page", False):
-                return None
+            match = resolve(path)
             host = request.get_host()
         except (Resolver404, DisallowedHost):  # answered further in: a 404, a 400
             return None
-        return f"{request.scheme}://{host}{path}?{urlencode(sorted(query))}"
+        form = FORM_PAGES.get(match.view_name)
+        if form is not None and cookies:
+            return None  # the visitor's own CSRF secret must be kept: render the page for them
+        if form is None and not getattr(match.func, "public_page", False):
+            return None
+        return f"{request.scheme}://{host}{path}?{urlencode(sorted(query))}", form
 
     def _fetch(self, version, url):
-        now = time.time()
         key = _key(version, url)
         entry = _local.pages.get(key)
         if entry is None:
@@ -191,7 +217,7 @@ class PageCacheMiddleware:
             if entry is None:
                 return None
             self._keep_locally(key, entry)
-        if entry["expires"] <= now:
+        if entry["expires"] <= time.time():
             return None
         return entry
 
@@ -202,25 +228,33 @@ class PageCacheMiddleware:
                 _local.pages.popitem(last=False)
 
     def _store(self, request, response, version, url):
-        reads = getattr(response, "public_page_reads", None)
+        reads = getattr(request.GET, "read", None)
+        form = request.page_cache_form
         if (
             reads is None
             or "*" in reads
             or not reads <= CACHE_QUERY.keys() | UNCACHED_QUERY
             or response.status_code != 200
             or response.streaming
-            or response.cookies
             or response.has_header("Content-Encoding")
-            or "cookie" in response.get("Vary", "").lower()
-            or "private" in response.get("Cache-Control", "")
         ):
+            return response
+        if form is None:
+            cacheable = (
+                getattr(response, "public_page", False)
+                and not response.cookies
+                and "cookie" not in response.get("Vary", "").lower()
+                and "private" not in response.get("Cache-Control", "")
+            )
+            entry = _entry(response) if cacheable else None
+        else:
+            entry = _form_entry(response, form)
+        if entry is None:
             return response
         # Key the page by the parameters its view read: /?page=2 on the home page is the home
         # page, and is kept (once) under its plain URL.
         base, _, query = url.partition("?")
-        kept = [(name, value) for name, value in parse_qsl(query) if name in reads]
-        url = f"{base}?{urlencode(kept)}"
-        entry = _entry(response)
+        url = f"{base}?{urlencode([(k, v) for k, v in parse_qsl(query) if k in reads])}"
         key = _key(version, url)
         try:
             cache.set(key, entry, timeout=settings.PAGE_CACHE_SECONDS)
@@ -228,7 +262,32 @@ class PageCacheMiddleware:
             self._shared_cache_down(None)
             return response
         self._keep_locally(key, entry)
-        return _respond(entry, request)
+        return response if form else self._respond(entry, request)
+
+    def _respond(self, entry, request):
+        if "shell" in entry:
+            return self._fill(entry, request)
+        accepts = request.META.get("HTTP_ACCEPT_ENCODING", "")
+        bodies = entry["bodies"]
+        if "br" in bodies and ACCEPTS_BR.search(accepts):
+            encoding = "br"
+        elif "gzip" in bodies and ACCEPTS_GZIP.search(accepts):
+            encoding = "gzip"
+        else:
+            encoding = "identity"
+        response = _response(entry, bodies[encoding])
+        if len(bodies) > 1:
+            patch_vary_headers(response, ("Accept-Encoding",))
+        if encoding != "identity":
+            response.headers["Content-Encoding"] = encoding
+        return response
+
+    def _fill(self, entry, request):
+        """A form page from its shell, with this visitor's own CSRF token and form values."""
+        body = entry["shell"].replace(SLOT.format("csrf").encode(), get_token(request).encode())
+        for field, make in entry["fields"].items():
+            body = body.replace(SLOT.format(field).encode(), import_string(make)().encode())
+        return self.csrf.process_response(request, _response(entry, body))
 
     def _shared_cache_down(self, request):
         """Serve without the cache, and leave the shared cache alone for a moment: a cache that
@@ -244,6 +303,15 @@ def _key(version, url):
     return f"page:{version}:{hashlib.md5(url.encode(), usedforsecurity=False).hexdigest()}"
 
 
+def _headers(response):
+    return {
+        "status": response.status_code,
+        "headers": [(k, v) for k, v in response.items() if k.lower() not in PER_RESPONSE],
+        "vary": response.get("Vary"),
+        "expires": time.time() + settings.PAGE_CACHE_SECONDS,
+    }
+
+
 def _entry(response):
     """The finished response, with its body compressed once for every later visitor.
 
@@ -254,34 +322,28 @@ def _entry(response):
     if len(body) >= 200:
         bodies["br"] = brotli.compress(body, quality=9)
         bodies["gzip"] = gzip.compress(body, compresslevel=9, mtime=0)
-    headers = [(k, v) for k, v in response.items() if k.lower() not in PER_RESPONSE]
-    vary = response.get("Vary")
-    return {
-        "status": response.status_code,
-        "headers": headers,
-        "vary": vary,
-        "bodies": bodies,
-        "expires": time.time() + settings.PAGE_CACHE_SECONDS,
-    }
+    return {**_headers(response), "bodies": bodies}
 
 
-def _respond(entry, request):
-    accepts = request.META.get("HTTP_ACCEPT_ENCODING", "")
-    bodies = entry["bodies"]
-    if "br" in bodies and ACCEPTS_BR.search(accepts):
-        encoding = "br"
-    elif "gzip" in bodies and ACCEPTS_GZIP.search(accepts):
-        encoding = "gzip"
-    else:
-        encoding = "identity"
-    response = HttpResponse(bodies[encoding], status=entry["status"])
+def _form_entry(response, fields):
+    """A form page with its per-visitor values blanked, or None if they cannot be found once
+    each, or if the response sets any cookie but the CSRF one."""
+    if set(response.cookies) - {settings.CSRF_COOKIE_NAME}:
+        return None
+    shell = response.content
+    for field, slot in [("csrfmiddlewaretoken", "csrf"), *((f, f) for f in fields)]:
+        found = re.findall(rf'name="{field}" value="([^"]+)"'.encode(), shell)
+        if len(found) != 1 or shell.count(found[0]) != 1:
+            return None
+        shell = shell.replace(found[0], SLOT.format(slot).encode())
+    return {**_headers(response), "shell": shell, "fields": fields}
+
+
+def _response(entry, body):
+    response = HttpResponse(body, status=entry["status"])
     for name, value in entry["headers"]:
         response.headers[name] = value
     if entry["vary"]:
         response.headers["Vary"] = entry["vary"]
-    if len(bodies) > 1:
-        patch_vary_headers(response, ("Accept-Encoding",))
-    if encoding != "identity":
-        response.headers["Content-Encoding"] = encoding
-    response.headers["Content-Length"] = str(len(bodies[encoding]))
+    response.headers["Content-Length"] = str(len(body))
     return response
