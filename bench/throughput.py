@@ -61,25 +61,25 @@ def wrk(url, duration):
 
 
 def measure(name, duration, extra_env):
+    """[(label, target, ratio, non-2xx, socket errors)] and the stylesheet's mean rate.
+
+    The machine's load drifts (other work shares its cores), so the stylesheet is measured
+    before and after every page, and each page is compared with the mean of those two."""
     rows = []
     with production_server(**extra_env) as (base, _env, _manage):
         _, html = fetch(base + "/", headers={})
-        css = re.search(rb'href="(/static/css/site\.[0-9a-f]+\.css)"', html)[1].decode()
-        urls = [("static CSS (whitenoise, hashed)", css, "1")] + PAGES
-        for _label, path, _target in urls:
+        css = base + re.search(rb'href="(/static/css/site\.[0-9a-f]+\.css)"', html)[1].decode()
+        for _label, path, _target in PAGES:
             fetch(base + path)  # warm: the first request renders and stores the page
-        static = []
-        for label, path, target in urls:
+        static = [wrk(css, duration)[0]]
+        for label, path, target in PAGES:
             rate, bad, errors = wrk(base + path, duration)
-            if path == css:
-                static.append(rate)
-            rows.append([label, path, target, rate, bad, errors])
-            print(f"{name}: {path} {rate:.0f} req/s, non-2xx {bad} {errors}", flush=True)
-        # The stylesheet again at the end: the machine's load drifts, so use the mean.
-        static.append(wrk(base + css, duration)[0])
+            static.append(wrk(css, duration)[0])
+            ratio = rate / ((static[-2] + static[-1]) / 2)
+            rows.append((label, target, ratio, bad, errors))
+            print(f"{name}: {path} {rate:.0f} req/s, {ratio:.2f}x, non-2xx {bad} {errors}")
     reference = sum(static) / len(static)
-    return reference, [(label, target, rate / reference, bad, errs) for label, _p, target, rate,
-                       bad, errs in rows]  # fmt: skip
+    return reference, [("static CSS (whitenoise, hashed)", "1", 1.0, 0, ""), *rows]
 
 
 def machine():
@@ -104,7 +104,7 @@ def write(results, duration):
         "`make serve` (gunicorn, 5 workers, DJANGO_INSECURE_HTTP=1) on loopback; the client "
         "shares the two cores with the server. Each cell is the URL's requests a second as a "
         "ratio to the hashed stylesheet that whitenoise serves in the same run (its rate in "
-        "the first row).",
+        "the first row), measured just before and just after it.",
         "",
         "| URL | target | " + " | ".join(configs) + " |",
         "|---|---:|" + "---:|" * len(configs),

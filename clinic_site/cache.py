@@ -159,16 +159,24 @@ class PageCacheMiddleware:
         self.csrf = CsrfViewMiddleware(get_response)
 
     def __call__(self, request):
-        found = self._cacheable_url(request)
-        if found is None:
+        url = self._url(request)
+        if url is None:
             return self.get_response(request)
-        url, form = found
         try:
             version = content_version()
-            entry = self._fetch(version, url)
+            # A page this process holds was public when kept: no need to resolve the URL.
+            entry = self._fetch_local(version, url)
+            if entry is None:
+                form = self._form_or_public(request)
+                if form is False:
+                    return self.get_response(request)
+                entry = self._fetch_shared(version, url)
         except Exception:
             return self._shared_cache_down(request)
         if entry is not None:
+            if "shell" in entry and request.COOKIES:
+                # The visitor's own CSRF secret must be kept: render the page for them.
+                return self.get_response(request)
             return self._respond(entry, request)
         request.page_cache_form = form
         response = self.get_response(request)
@@ -178,9 +186,9 @@ class PageCacheMiddleware:
         if hasattr(request, "page_cache_form"):
             request.GET = _ReadTrackingQuery(request.GET)
 
-    def _cacheable_url(self, request):
-        """(the URL a page is kept under, its form fields or None), or None when this request is
-        never served from the cache."""
+    def _url(self, request):
+        """The URL a page would be kept under, or None when this request is never served from
+        the cache."""
         if settings.DEBUG or request.method != "GET" or time.monotonic() < _local.down_until:
             return None
         path = request.path_info
@@ -197,28 +205,33 @@ class PageCacheMiddleware:
                 if not CACHE_QUERY[name].fullmatch(value):
                     return None
                 query.append((name, value))
-        try:
-            match = resolve(path)
-            host = request.get_host()
-        except (Resolver404, DisallowedHost):  # answered further in: a 404, a 400
-            return None
-        form = FORM_PAGES.get(match.view_name)
-        if form is not None and cookies:
-            return None  # the visitor's own CSRF secret must be kept: render the page for them
-        if form is None and not getattr(match.func, "public_page", False):
-            return None
-        return f"{request.scheme}://{host}{path}?{urlencode(sorted(query))}", form
+        # The Host header as sent: pages are only ever kept under a host that get_host() (in
+        # _form_or_public) accepted, so an unknown host never finds one.
+        host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME")
+        return f"{request.scheme}://{host}{path}?{urlencode(sorted(query))}"
 
-    def _fetch(self, version, url):
+    def _form_or_public(self, request):
+        """The form fields to fill in (a form page), None (a public page) or False (neither)."""
+        try:
+            match = resolve(request.path_info)
+            request.get_host()
+        except (Resolver404, DisallowedHost):  # answered further in: a 404, a 400
+            return False
+        form = FORM_PAGES.get(match.view_name)
+        if form is not None:
+            return False if request.COOKIES else form
+        return None if getattr(match.func, "public_page", False) else False
+
+    def _fetch_local(self, version, url):
+        entry = _local.pages.get(_key(version, url))
+        return entry if entry is not None and entry["expires"] > time.time() else None
+
+    def _fetch_shared(self, version, url):
         key = _key(version, url)
-        entry = _local.pages.get(key)
-        if entry is None:
-            entry = cache.get(key)
-            if entry is None:
-                return None
-            self._keep_locally(key, entry)
-        if entry["expires"] <= time.time():
+        entry = cache.get(key)
+        if entry is None or entry["expires"] <= time.time():
             return None
+        self._keep_locally(key, entry)
         return entry
 
     def _keep_locally(self, key, entry):

@@ -163,6 +163,12 @@ else:
         }
     }
 
+# The site header and footer, rendered once per path in each process ({% cache %} in base.html).
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+}
+
 # --- Auth and the staff admin ---------------------------------------------------------------
 
 # Where the admin lives (a path without leading slash, ending in "/").

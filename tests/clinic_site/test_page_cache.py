@@ -184,10 +184,11 @@ def test_with_the_shared_cache_down_public_pages_are_served_uncached(
     client, site_content, settings, caplog
 ):
     settings.CACHES = {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
-        }
+        },
     }
     for url in ["/", ARTICLE, "/services/", "/blog/", "/sitemap.xml", "/blog/feed/rss/"]:
         response = client.get(url)
