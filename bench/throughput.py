@@ -2,7 +2,7 @@
 hashed stylesheet measured in the same run, on both configurations: SQLite with the database
 cache, and PostgreSQL with Redis. Writes the table into bench/RESULTS.md.
 
-    .venv/bin/python bench/throughput.py [--duration 8] [--only sqlite|postgres]
+    .venv/bin/python bench/throughput.py [--duration 8] [--rounds 3] [--only sqlite|postgres]
 
 Needs wrk (Debian: `apt-get install wrk`; `make bench` installs it when missing). The
 PostgreSQL run uses BENCH_DATABASE_URL and BENCH_REDIS_URL (scratch ones: the database is
@@ -13,6 +13,7 @@ import argparse
 import os
 import platform
 import re
+import statistics
 import subprocess
 import sys
 import urllib.request
@@ -60,24 +61,33 @@ def wrk(url, duration):
     return rate, int(bad[1]) if bad else 0, errors[1] if errors else ""
 
 
-def measure(name, duration, extra_env):
+def measure(name, duration, rounds, extra_env):
     """[(label, target, ratio, non-2xx, socket errors)] and the stylesheet's mean rate.
 
     The machine's load drifts (other work shares its cores), so the stylesheet is measured
-    before and after every page, and each page is compared with the mean of those two."""
-    rows = []
+    before and after every page, each page is compared with the mean of those two, and with
+    several rounds the median ratio is reported."""
+    ratios = {path: [] for _label, path, _target in PAGES}
+    failures = {path: [0, ""] for _label, path, _target in PAGES}
     with production_server(**extra_env) as (base, _env, _manage):
         _, html = fetch(base + "/", headers={})
         css = base + re.search(rb'href="(/static/css/site\.[0-9a-f]+\.css)"', html)[1].decode()
         for _label, path, _target in PAGES:
             fetch(base + path)  # warm: the first request renders and stores the page
         static = [wrk(css, duration)[0]]
-        for label, path, target in PAGES:
-            rate, bad, errors = wrk(base + path, duration)
-            static.append(wrk(css, duration)[0])
-            ratio = rate / ((static[-2] + static[-1]) / 2)
-            rows.append((label, target, ratio, bad, errors))
-            print(f"{name}: {path} {rate:.0f} req/s, {ratio:.2f}x, non-2xx {bad} {errors}")
+        for _round in range(rounds):
+            for _label, path, _target in PAGES:
+                rate, bad, errors = wrk(base + path, duration)
+                static.append(wrk(css, duration)[0])
+                ratios[path].append(rate / ((static[-2] + static[-1]) / 2))
+                failures[path][0] += bad
+                failures[path][1] = failures[path][1] or errors
+                print(f"{name}: {path} {rate:.0f} req/s, {ratios[path][-1]:.2f}x, "
+                      f"non-2xx {bad} {errors}", flush=True)  # fmt: skip
+    rows = [
+        (label, target, statistics.median(ratios[path]), *failures[path])
+        for label, path, target in PAGES
+    ]
     reference = sum(static) / len(static)
     return reference, [("static CSS (whitenoise, hashed)", "1", 1.0, 0, ""), *rows]
 
@@ -95,7 +105,7 @@ def machine():
     )
 
 
-def write(results, duration):
+def write(results, duration, rounds):
     configs = list(results)
     lines = [
         START,
@@ -103,8 +113,8 @@ def write(results, duration):
         f"connections, {duration} s a URL, `Accept-Encoding: gzip, deflate, br`, against "
         "`make serve` (gunicorn, 5 workers, DJANGO_INSECURE_HTTP=1) on loopback; the client "
         "shares the two cores with the server. Each cell is the URL's requests a second as a "
-        "ratio to the hashed stylesheet that whitenoise serves in the same run (its rate in "
-        "the first row), measured just before and just after it.",
+        f"ratio to the hashed stylesheet that whitenoise serves in the same run (its rate in "
+        "the first row), measured just before and just after it; the median of {rounds} rounds.",
         "",
         "| URL | target | " + " | ".join(configs) + " |",
         "|---|---:|" + "---:|" * len(configs),
@@ -137,7 +147,8 @@ def write(results, duration):
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--duration", type=int, default=8)
+    parser.add_argument("--duration", type=int, default=8, help="seconds a URL")
+    parser.add_argument("--rounds", type=int, default=3, help="median of this many ratios")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     args = parser.parse_args()
     configs = {}
@@ -156,8 +167,8 @@ def main():
             import redis as redis_client
 
             redis_client.Redis.from_url(extra["REDIS_URL"]).flushdb()
-        results[name] = measure(name, args.duration, extra)
-    write(results, args.duration)
+        results[name] = measure(name, args.duration, args.rounds, extra)
+    write(results, args.duration, args.rounds)
 
 
 if __name__ == "__main__":

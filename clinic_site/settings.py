@@ -125,7 +125,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN (so a transaction never fails half-way on
     # "database is locked"), and the timeout makes a writer wait its turn instead of failing.
     # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-notes
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist (DATABASE_CONN_MAX_AGE), as on PostgreSQL: opening one runs the four
+    # PRAGMAs below and closing the last one checkpoints the WAL, which together cost more than
+    # rendering a search page (bench/RESULTS.md).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
