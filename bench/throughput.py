@@ -113,8 +113,8 @@ def write(results, duration, rounds):
         f"connections, {duration} s a URL, `Accept-Encoding: gzip, deflate, br`, against "
         "`make serve` (gunicorn, 5 workers, DJANGO_INSECURE_HTTP=1) on loopback; the client "
         "shares the two cores with the server. Each cell is the URL's requests a second as a "
-        f"ratio to the hashed stylesheet that whitenoise serves in the same run (its rate in "
-        "the first row), measured just before and just after it; the median of {rounds} rounds.",
+        "ratio to the hashed stylesheet that whitenoise serves in the same run (its rate in "
+        f"the first row), measured just before and just after it; the median of {rounds} rounds.",
         "",
         "| URL | target | " + " | ".join(configs) + " |",
         "|---|---:|" + "---:|" * len(configs),
