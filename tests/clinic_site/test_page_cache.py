@@ -5,13 +5,11 @@ import gzip
 import re
 import shutil
 import time
-from urllib.parse import urlencode
 
 import brotli
 import pytest
 from django.conf import settings as django_settings
 from django.core.cache import cache
-from django.test import Client
 
 from blog.content import sync_content
 from clinic_site import cache as page_cache
@@ -195,69 +193,3 @@ def test_with_the_shared_cache_down_public_pages_are_served_uncached(
         assert response.status_code == 200, url
         assert "Content-Security-Policy" in response
     assert "Shared cache unavailable" in caplog.text
-
-
-def hidden(html, name):
-    return re.search(rf'name="{name}" value="([^"]+)"', html)[1]
-
-
-def test_each_visitor_gets_the_contact_form_with_tokens_of_their_own(
-    site_content, settings, monkeypatch
-):
-    import appointments.views
-    from appointments.models import AppointmentRequest
-
-    rendered = []
-    real_render = appointments.views.render
-    monkeypatch.setattr(
-        appointments.views, "render", lambda *a, **k: rendered.append(1) or real_render(*a, **k)
-    )
-    settings.APPOINTMENT_MIN_FILL_SECONDS = 0
-    visitors = [
-        Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="testserver", enforce_csrf_checks=True)
-        for _ in range(3)
-    ]
-    pages = [visitor.get("/contact/") for visitor in visitors]
-    assert len(rendered) == 1  # the later visitors got the kept page
-    htmls = [page.content.decode() for page in pages]
-    for field in ["csrfmiddlewaretoken", "form_token"]:
-        assert len({hidden(html, field) for html in htmls}) == 3, field
-    assert len({visitor.cookies["csrftoken"].value for visitor in visitors}) == 3
-    for page in pages:
-        assert "no-store" in page["Cache-Control"]
-        assert "Content-Security-Policy" in page
-        assert "Cookie" in page["Vary"]
-    # A visitor served from the kept page can send the form.
-    html = htmls[2]
-    response = visitors[2].post(
-        "/contact/",
-        urlencode(
-            {
-                "csrfmiddlewaretoken": hidden(html, "csrfmiddlewaretoken"),
-                "form_token": hidden(html, "form_token"),
-                "first_name": "Ann",
-                "last_name": "Example",
-                "email": "ann@example.org",
-                "phone": "(772) 555-0123",
-                "contact_method": "phone",
-                "best_time": "morning",
-                "service": "spravato",
-                "patient_type": "new",
-                "consent_contact": "on",
-                "consent_not_emergency": "on",
-                "website": "",
-            }
-        ),
-        content_type="application/x-www-form-urlencoded",
-        HTTP_REFERER="https://testserver/contact/",
-    )
-    assert response.status_code == 302
-    assert AppointmentRequest.objects.count() == 1
-
-
-def test_the_contact_form_keeps_the_service_a_visitor_came_from(site_content):
-    for _ in range(2):
-        html = Client(HTTP_X_FORWARDED_PROTO="https").get("/contact/?service=tms").content
-        assert re.search(rb'<option value="tms"[^>]*selected', html)
-    html = Client(HTTP_X_FORWARDED_PROTO="https").get("/contact/").content
-    assert not re.search(rb'<option value="tms"[^>]*selected', html)
