@@ -119,7 +119,8 @@ def public_page(view):
     def wrapped(request, *args, **kwargs):
         response = view(request, *args, **kwargs)
         response.public_page = True
-        patch_cache_control(response, max_age=settings.PAGE_CACHE_SECONDS)
+        if not settings.DEBUG:  # in development an edited file shows on reload
+            patch_cache_control(response, max_age=settings.PAGE_CACHE_SECONDS)
         return response
 
     wrapped.public_page = True
