@@ -145,6 +145,17 @@ def write(results, duration, rounds):
     print(block)
 
 
+def create_database(url):
+    """Create the scratch PostgreSQL database if it does not exist yet."""
+    import psycopg
+    from psycopg import sql
+
+    name = url.rsplit("/", 1)[1]
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=8, help="seconds a URL")
@@ -163,6 +174,8 @@ def main():
             print("BENCH_DATABASE_URL and BENCH_REDIS_URL unset: PostgreSQL run skipped.")
     results = {}
     for name, extra in configs.items():
+        if extra.get("DATABASE_URL"):
+            create_database(extra["DATABASE_URL"])
         if extra.get("REDIS_URL"):
             import redis as redis_client
 
