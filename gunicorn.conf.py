@@ -9,9 +9,13 @@ workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Recycle workers now and then so a slow leak can never take the site down.
-max_requests = 1000
-max_requests_jitter = 100
+# Recycle workers now and then so a slow leak can never take the site down. A cached page
+# takes well under a millisecond, so at 1,000 a worker they all restarted every few seconds,
+# together (bench/RESULTS.md); the jitter spreads the restarts out.
+max_requests = 20000
+max_requests_jitter = 5000
+# Import the site once, in the master: a new or recycled worker is a fork, ready at once.
+preload_app = True
 # Access log: method and path only (%(U)s has no query string) -- a query string or a form body
 # may hold what a patient typed. No client address or referer either: an IP beside
 # "POST /contact/" already says who asked for psychiatric care.

@@ -1,7 +1,8 @@
 """The triage tool: clinic staff work each request to an outcome here.
 
-What the patient typed is read-only; staff change the status and the assignee and add notes.
-Views, changes, notes, exports and purges are written to the audit trail.
+What the patient typed is read-only; staff change the status and the assignee, log calls and
+add notes. Views, changes, calls, notes, exports and purges are written to the audit trail.
+The list opens in the order the front desk works: see models.triage_ordering.
 """
 
 import re
@@ -9,17 +10,52 @@ import re
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.text import Truncator
 from django.utils.timesince import timesince
 
-from clinic_site.admin import ReadOnlyAdmin
+from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
 from . import export, retention
-from .models import AppointmentRequest, AuditEntry, Note, StatusChange, local_time
+from .models import (
+    AppointmentRequest,
+    AuditEntry,
+    CallAttempt,
+    Note,
+    StatusChange,
+    local_time,
+    triage_ordering,
+)
 
 Status = AppointmentRequest.Status
 
 PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
+# Shown first on a request's page, as links to call or write.
+CONTACT_FIELDS = ["name", "phone_link", "email_link", "contact_method", "best_time"]
+
+
+def staff_name(user):
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The statuses, and "Open" (new or contacted), which the index's cards link to. It keeps
+    the parameter of Django's own status filter, so existing links still work."""
+
+    title = "status"
+    parameter_name = "status__exact"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open (new or contacted)"), *Status.choices]
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.open()
+        if self.value():
+            return queryset.filter(status=self.value())
+        return queryset
 
 
 class AssignedFilter(admin.SimpleListFilter):
@@ -37,17 +73,17 @@ class AssignedFilter(admin.SimpleListFilter):
         return queryset
 
 
-class OverdueFilter(admin.SimpleListFilter):
-    title = "overdue"
-    parameter_name = "overdue"
-
-    def lookups(self, request, model_admin):
-        return [("yes", "Overdue")]
-
-    def queryset(self, request, queryset):
-        if self.value() == "yes":
-            return queryset.overdue()
-        return queryset
+OverdueFilter = one_choice_filter("overdue", "overdue", "Overdue", lambda qs: qs.overdue())
+# The admin's queryset carries with_duplicate()'s annotation.
+DuplicateFilter = one_choice_filter(
+    "possible duplicates",
+    "duplicates",
+    "Possible duplicates",
+    lambda qs: qs.filter(duplicate_pk__isnull=False),
+)
+CallbackFilter = one_choice_filter(
+    "callback", "callback", "Due today (or missed)", lambda qs: qs.callbacks_due()
+)
 
 
 class StaffAlertFilter(admin.SimpleListFilter):
@@ -104,6 +140,29 @@ class NoteInline(admin.StackedInline):
         return False
 
 
+class CallAttemptInline(admin.StackedInline):
+    """Log a call attempt: append-only, like notes; saved through AppointmentRequest.log_call.
+    Stacked, not tabular: each field keeps its label, and it fits a phone."""
+
+    model = CallAttempt
+    verbose_name = "call attempt"
+    verbose_name_plural = "Log a call attempt"
+    fields = ["outcome", "at", "next_callback_on", "caller"]
+    readonly_fields = ["caller"]
+    extra = 1
+    can_delete = False
+
+    @admin.display(description="By")
+    def caller(self, obj):
+        return staff_name(obj.by)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 def mark_as(status):
     """The admin action "Mark as <status>" for the selected requests."""
 
@@ -121,26 +180,33 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "received",
         "reference",
         "name",
-        "service_short",
+        "phone_link",
         "preferred_contact",
+        "best_time_short",
+        "service_short",
+        "message_preview",
         "status_badge",
-        "assignee",
-        "overdue_mark",
+        "assignee_name",
+        "callback_due",
+        "duplicate_link",
     ]
     list_display_links = ["reference"]
     list_filter = [
-        "status",
+        "urgent",
+        StatusFilter,
         "service",
         "patient_type",
         AssignedFilter,
         OverdueFilter,
+        CallbackFilter,
         StaffAlertFilter,
+        DuplicateFilter,
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
     search_help_text = "Search by name, email, phone (any format) or reference."
     date_hierarchy = "created_at"
-    ordering = ["-created_at"]
     list_per_page = 50
+    save_on_top = True  # the call and the note are near the top: so is their Save
     list_select_related = ["assignee"]
     # Counting the whole table on every page view is the slowest part at 100,000 rows.
     show_full_result_count = False
@@ -149,23 +215,35 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "mark_scheduled",
         "mark_closed",
         "mark_spam",
+        "clear_urgent",
         "assign_to_me",
         "export_csv",
         "purge_selected",
     ]
-    inlines = [StatusChangeInline, NoteInline]
+    # The change form (templates/admin/appointments/appointmentrequest/change_form.html) shows
+    # the first two fieldsets, then call attempts and notes, then the rest: what the front desk
+    # needs for a call is on the first screen.
+    inlines = [CallAttemptInline, NoteInline, StatusChangeInline]
     readonly_fields = [
         "reference",
         "received_at",
+        *CONTACT_FIELDS,
         *PATIENT_FIELDS,
         "status_since",
+        "callback_due_on",
+        "urgent",
+        "possible_duplicates",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "received_at"]}),
-        ("What the patient sent (read-only)", {"fields": PATIENT_FIELDS}),
-        ("Triage", {"fields": ["status", "status_since", "assignee"]}),
+        (None, {"fields": ["reference", "received_at", *CONTACT_FIELDS]}),
+        ("Triage", {"fields": ["urgent", "status", "status_since", "assignee", "callback_due_on"]}),
+        (
+            "What the patient sent (read-only)",
+            {"fields": [f for f in PATIENT_FIELDS if f not in {"email", "phone", *CONTACT_FIELDS}]},
+        ),
+        ("Possible duplicates", {"fields": ["possible_duplicates"]}),
         ("E-mails", {"fields": ["notifications"]}),
         ("Audit trail", {"fields": ["audit_trail"], "classes": ["collapse"]}),
     ]
@@ -173,19 +251,50 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
+    def get_ordering(self, request):
+        # Worked first, first (a sortable column's header overrides it).
+        return triage_ordering()
+
     # --- columns ---
 
     @admin.display(description="Received", ordering="created_at")
     def received(self, obj):
         return format_html(
-            "{}<br><small>{} ago</small>",
+            '<span title="{}">{}</span><br><small>{} ago</small>',
             local_time(obj.created_at),
+            timezone.localtime(obj.created_at).strftime("%b %d"),
             timesince(obj.created_at).split(",")[0],
         )
 
     @admin.display(description="Name", ordering="last_name")
     def name(self, obj):
         return f"{obj.first_name} {obj.last_name}"
+
+    @admin.display(description="Phone")
+    def phone_link(self, obj):
+        if not obj.phone:
+            return ""
+        return format_html('<a href="tel:{}" class="phone">{}</a>', obj.phone, obj.phone_national)
+
+    @admin.display(description="Email")
+    def email_link(self, obj):
+        return format_html('<a href="mailto:{}">{}</a>', obj.email, obj.email) if obj.email else ""
+
+    @admin.display(description="Best time", ordering="best_time")
+    def best_time_short(self, obj):
+        return obj.get_best_time_display().split(" (")[0]
+
+    @admin.display(description="Message")
+    def message_preview(self, obj):
+        return Truncator(" ".join(obj.message.split())).chars(60)
+
+    @admin.display(description="Assignee", ordering="assignee__first_name")
+    def assignee_name(self, obj):
+        return staff_name(obj.assignee)
+
+    @admin.display(description="Callback", ordering="callback_due_on")
+    def callback_due(self, obj):
+        return obj.callback_due_on.strftime("%b %d") if obj.callback_due_on else ""
 
     @admin.display(description="Service", ordering="service")
     def service_short(self, obj):
@@ -197,17 +306,48 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
+        overdue = format_html(' <strong class="overdue">{}</strong>', "Overdue")
         return format_html(
-            '<span class="status-badge status-{}">{}</span>', obj.status, obj.get_status_display()
+            '{}<span class="status-badge status-{}">{}</span>{}',
+            format_html('<span class="urgent-badge">{}</span> ', "Urgent") if obj.urgent else "",
+            obj.status,
+            obj.get_status_display(),
+            overdue if obj.is_overdue else "",
         )
 
-    @admin.display(description="Overdue")
-    def overdue_mark(self, obj):
-        if obj.is_overdue:
-            return format_html('<strong class="overdue">{}</strong>', "Overdue")
-        return ""
+    @admin.display(description="Possible duplicate")
+    def duplicate_link(self, obj):
+        if obj.duplicate_pk is None:
+            return ""
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:appointments_appointmentrequest_change", args=[obj.duplicate_pk]),
+            obj.duplicate_reference,
+        )
 
     # --- one request ---
+
+    @admin.display(description="Same e-mail or phone within 30 days")
+    def possible_duplicates(self, obj):
+        others = AppointmentRequest.objects.duplicates_of(obj).order_by("-created_at")[:20]
+        if not others:
+            return "None"
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">{}</a>, received {}, {}</li>',
+                (
+                    (
+                        other.get_admin_url(),
+                        other.reference,
+                        local_time(other.created_at),
+                        other.get_status_display(),
+                    )
+                    for other in others
+                ),
+            ),
+        )
 
     @admin.display(description="Received")
     def received_at(self, obj):
@@ -266,6 +406,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             rows,
         )
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_duplicate()
+
     def get_search_results(self, request, queryset, search_term):
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Phones are stored as +17725550123: match the digits of whatever format was typed.
@@ -275,9 +418,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         return results, may_have_duplicates
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "assignee":
-            kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name != "assignee":
+            return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        kwargs["queryset"] = get_user_model().objects.filter(is_staff=True, is_active=True)
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        field.label_from_instance = staff_name
+        return field
 
     def get_fieldsets(self, request, obj=None):
         # The trail is the clinical lead's to read, here as in its own list (front desk: 403).
@@ -295,6 +441,8 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         return request.user.has_perm("appointments.view_auditentry")
 
     def changelist_view(self, request, extra_context=None):
+        # The list needs the width that the apps' sidebar takes (the breadcrumbs remain).
+        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
         response = super().changelist_view(request, extra_context)
         # The list shows names: who looked is recorded; what they searched for never is.
         if request.method == "GET" and getattr(response, "context_data", None):
@@ -322,15 +470,20 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         obj.triage(request.user, **{name: getattr(obj, name) for name in form.changed_data})
 
     def save_formset(self, request, form, formset, change):
-        if formset.model is not Note:
-            return super().save_formset(request, form, formset, change)
-        # Only new notes are taken (existing ones are read-only); the admin's own change
-        # message then names the notes as saved.
-        formset.save(commit=False)
-        formset.new_objects = [
-            form.instance.add_note(note.text, request.user) for note in formset.new_objects
-        ]
-        return None
+        # Only new notes and calls are taken (existing ones are read-only), through the model's
+        # methods; the admin's own change message then names them as saved.
+        obj = form.instance
+        if formset.model is Note:
+            formset.save(commit=False)
+            formset.new_objects = [obj.add_note(n.text, request.user) for n in formset.new_objects]
+        elif formset.model is CallAttempt:
+            formset.save(commit=False)
+            formset.new_objects = [
+                obj.log_call(c.outcome, request.user, callback_on=c.next_callback_on, at=c.at)
+                for c in formset.new_objects
+            ]
+        else:
+            super().save_formset(request, form, formset, change)
 
     def has_add_permission(self, request):
         return False  # requests come from the Contact page only
@@ -350,6 +503,11 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     mark_scheduled = mark_as(Status.SCHEDULED)
     mark_closed = mark_as(Status.CLOSED)
     mark_spam = mark_as(Status.SPAM)
+
+    @admin.action(description="Clear the urgent flag", permissions=["change"])
+    def clear_urgent(self, request, queryset):
+        cleared = sum(obj.clear_urgent(request.user) for obj in queryset.filter(urgent=True))
+        self.message_user(request, f"Urgent flag cleared on {cleared} request(s).")
 
     @admin.action(description="Assign to me", permissions=["change"])
     def assign_to_me(self, request, queryset):

@@ -108,6 +108,7 @@ class AppointmentRequestForm(forms.ModelForm):
             "message": "Anything else you would like us to know? (optional)",
         }
         help_texts = {
+            "email": "Needed if you would like us to email you.",
             "insurance": "For example, the name of your insurance company and plan.",
             "message": "Up to 2,000 characters. Please do not include detailed medical "
             "history; we will ask about it when we talk.",
@@ -208,10 +209,18 @@ class AppointmentRequestForm(forms.ModelForm):
                 # This says what to fix, rather than the field's own error for the same text.
                 self._errors.pop(name, None)
                 self.add_error(name, HIDDEN_FORMATTING_ERROR)
+        # Ask only for the address the patient chose to be reached at: an email address for
+        # email, a phone number for a call or a text. The other one stays optional.
         method = cleaned.get("contact_method")
-        if method in {"phone", "text"} and not cleaned.get("phone") and "phone" not in self.errors:
-            how = "a call" if method == "phone" else "a text message"
-            self.add_error("phone", f"Enter your phone number so that we can send you {how}.")
+        needed = {
+            "phone": ("phone", "Enter your phone number so that we can call you."),
+            "text": ("phone", "Enter your phone number so that we can send you a text message."),
+            "email": ("email", "Enter your email address so that we can email you."),
+        }
+        if method in needed:
+            field, message = needed[method]
+            if not cleaned.get(field) and field not in self.errors:
+                self.add_error(field, message)
         return cleaned
 
     def error_summary(self):

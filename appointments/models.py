@@ -1,12 +1,19 @@
 import secrets
 from datetime import timedelta
 
+import phonenumbers
 from django.conf import settings
 from django.db import models, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
 from clinic_site.services import Service
+
+from .crisis_terms import mentions_crisis
+
+# Two requests with the same e-mail address or phone within this many days may be one person.
+DUPLICATE_WINDOW = timedelta(days=30)
 
 # Crockford's base32 without I, L, O and U: nothing a caller can misread over the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -29,7 +36,40 @@ class AppointmentRequestQuerySet(models.QuerySet):
         return self.filter(status__in=AppointmentRequest.OPEN_STATUSES)
 
     def overdue(self, now=None):
-        return self.open().filter(created_at__lt=overdue_cutoff(now))
+        """Open, older than the cutoff, and not waiting for a callback booked for a later day
+        (staff have tried, and said when they will try again)."""
+        return self.open().filter(overdue_q(now))
+
+    def callbacks_due(self, now=None):
+        """Open requests whose next callback is today or was missed."""
+        return self.open().filter(callback_due_on__lte=timezone.localdate(now))
+
+    def in_triage_order(self, now=None):
+        return self.order_by(*triage_ordering(now))
+
+    def duplicates_of(self, request_obj):
+        """Other requests that may be from the same person: the same e-mail address (in any
+        case) or phone, received within DUPLICATE_WINDOW of `request_obj`."""
+        same = _same_person(
+            models.Value(request_obj.email), request_obj.phone, request_obj.created_at
+        )
+        return self.alias(email_key=Lower("email")).filter(same).exclude(pk=request_obj.pk)
+
+    def with_duplicate(self):
+        """Each request with `duplicate_pk` and `duplicate_reference`: the latest other request
+        that may be from the same person, or None. Two subqueries in the one list query, each
+        an index lookup (see Meta.indexes)."""
+        outer = [models.OuterRef(name) for name in ("email", "phone", "created_at")]
+        others = (
+            AppointmentRequest.objects.alias(email_key=Lower("email"))
+            .filter(_same_person(*outer))
+            .exclude(pk=models.OuterRef("pk"))
+            .order_by("-created_at")
+        )
+        return self.annotate(
+            duplicate_pk=models.Subquery(others.values("pk")[:1]),
+            duplicate_reference=models.Subquery(others.values("reference")[:1]),
+        )
 
     def pending_notification(self):
         """Requests whose staff e-mail, or patient acknowledgement, has not gone out yet."""
@@ -52,6 +92,45 @@ class AppointmentRequestQuerySet(models.QuerySet):
         return self.exclude(status=AppointmentRequest.Status.SPAM).filter(
             staff_notified_at__isnull=True, notification_attempts__gt=0
         )
+
+
+def triage_ordering(now=None):
+    """What the front desk works first: urgent, then overdue or a callback due, then the other
+    open ones, then those waiting for a callback on a later day, then the finished ones; the
+    oldest first within each. An ORDER BY expression rather than an annotation, so that the
+    list's count and date range queries stay plain."""
+    is_open = models.Q(status__in=AppointmentRequest.OPEN_STATUSES)
+    today = timezone.localdate(now)
+    rank = models.Case(
+        # Crisis language first, whatever its status, until staff clear the flag.
+        models.When(urgent=True, then=0),
+        models.When(is_open & overdue_q(now), then=1),
+        models.When(is_open & models.Q(callback_due_on__lte=today), then=1),
+        models.When(is_open & models.Q(callback_due_on__gt=today), then=3),
+        models.When(is_open, then=2),
+        default=4,
+        output_field=models.IntegerField(),
+    )
+    return [rank.asc(), "created_at", "pk"]
+
+
+def overdue_q(now=None):
+    """The overdue condition, for open requests (see AppointmentRequestQuerySet.overdue)."""
+    return models.Q(created_at__lt=overdue_cutoff(now)) & ~models.Q(
+        callback_due_on__gt=timezone.localdate(now)
+    )
+
+
+def _same_person(email, phone, created_at):
+    """The condition "same e-mail address or phone, within DUPLICATE_WINDOW of created_at";
+    the arguments are values or OuterRefs."""
+    # Since a patient who asks for a call may leave the address out, blank matches nothing.
+    same_email = models.Q(email_key=Lower(email)) & ~models.Q(email="")
+    same_phone = models.Q(phone=phone) & ~models.Q(phone="")
+    return (same_email | same_phone) & models.Q(
+        created_at__gte=created_at - DUPLICATE_WINDOW,
+        created_at__lte=created_at + DUPLICATE_WINDOW,
+    )
 
 
 def overdue_cutoff(now=None):
@@ -104,9 +183,10 @@ class AppointmentRequest(models.Model):
         TEXT = "text", "Text message"
 
     class BestTime(models.TextChoices):
-        MORNING = "morning", "Morning (9 am to noon)"
-        AFTERNOON = "afternoon", "Afternoon (noon to 5 pm)"
-        ANY = "any", "Any time during office hours"
+        # Not tied to office hours, which may change (or be unknown): a part of the day.
+        MORNING = "morning", "Morning"
+        AFTERNOON = "afternoon", "Afternoon"
+        ANY = "any", "Any time"
 
     class PatientType(models.TextChoices):
         NEW = "new", "New patient"
@@ -127,8 +207,10 @@ class AppointmentRequest(models.Model):
 
     first_name = models.CharField(max_length=100)
     last_name = models.CharField(max_length=100)
-    email = models.EmailField(max_length=254)
-    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +17722105450")
+    # Blank when the patient chose a call or a text and gave no address (the form decides).
+    email = models.EmailField(max_length=254, blank=True)
+    # Stored as E.164 (+17722105450), the form's normalised value; staff see `phone_national`.
+    phone = models.CharField(max_length=20, blank=True)
     contact_method = models.CharField(max_length=10, choices=ContactMethod.choices)
     best_time = models.CharField(max_length=10, choices=BestTime.choices)
     service = models.CharField(max_length=20, choices=Service.choices)
@@ -143,6 +225,9 @@ class AppointmentRequest(models.Model):
 
     created_at = models.DateTimeField("received", default=timezone.now, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    # Set when the request arrives if what the patient wrote has crisis language
+    # (crisis_terms.py); staff clear it with clear_urgent().
+    urgent = models.BooleanField(default=False)
     status_changed_at = models.DateTimeField(default=timezone.now)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -151,6 +236,9 @@ class AppointmentRequest(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_requests",
     )
+
+    # Set from the latest call attempt (log_call), so the list can sort and filter on it.
+    callback_due_on = models.DateField("callback due", null=True, blank=True)
 
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -168,6 +256,10 @@ class AppointmentRequest(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
+            models.Index(fields=["-urgent", "-created_at"], name="request_urgent_received"),
+            # For possible duplicates: the same e-mail (in any case) or phone, near in time.
+            models.Index(Lower("email"), "created_at", name="request_email_received"),
+            models.Index(fields=["phone", "created_at"], name="request_phone_received"),
             models.Index(fields=["status", "-created_at"], name="request_status_received"),
             models.Index(fields=["service", "-created_at"], name="request_service_received"),
             models.Index(fields=["assignee", "-created_at"], name="request_assignee_received"),
@@ -180,6 +272,26 @@ class AppointmentRequest(models.Model):
     def __str__(self):
         # The reference, not the name: __str__ shows up in logs, audit entries and admin history.
         return f"Request {self.reference}"
+
+    # Free text the patient wrote, read for crisis language.
+    FREE_TEXT_FIELDS = ["message", "insurance"]
+
+    def save(self, *args, **kwargs):
+        if self._state.adding and not self.urgent:
+            self.urgent = mentions_crisis(*(getattr(self, f) for f in self.FREE_TEXT_FIELDS))
+        super().save(*args, **kwargs)
+
+    def clear_urgent(self, by):
+        """Take the urgent flag off on behalf of `by`, with an audit entry. Returns False if
+        it was not set."""
+        with transaction.atomic():
+            cleared = AppointmentRequest.objects.filter(pk=self.pk, urgent=True).update(
+                urgent=False
+            )
+            if cleared:
+                AuditEntry.record(by, AuditEntry.Action.CHANGED, self.reference, "urgent → cleared")
+        self.urgent = False
+        return bool(cleared)
 
     def get_admin_url(self):
         return reverse("admin:appointments_appointmentrequest_change", args=[self.pk])
@@ -240,13 +352,49 @@ class AppointmentRequest(models.Model):
             AuditEntry.record(by, AuditEntry.Action.NOTE_ADDED, self.reference)
         return note
 
+    def log_call(self, outcome, by, callback_on=None, at=None):
+        """Record a call attempt by `by` and its audit entry, all or nothing; the request's next
+        callback becomes `callback_on` (None: none booked)."""
+        with transaction.atomic():
+            attempt = CallAttempt.objects.create(
+                request=self,
+                outcome=outcome,
+                by=by,
+                at=at or timezone.now(),
+                next_callback_on=callback_on,
+            )
+            AppointmentRequest.objects.filter(pk=self.pk).update(callback_due_on=callback_on)
+            self.callback_due_on = callback_on
+            # The outcome's name and the date only: nothing the patient said.
+            detail = attempt.get_outcome_display()
+            if callback_on:
+                detail += f", callback on {callback_on:%Y-%m-%d}"
+            AuditEntry.record(by, AuditEntry.Action.CALLED, self.reference, detail)
+        return attempt
+
     @property
     def is_open(self):
         return self.status in self.OPEN_STATUSES
 
     @property
     def is_overdue(self):
-        return self.is_open and self.created_at < overdue_cutoff()
+        waiting = self.callback_due_on and self.callback_due_on > timezone.localdate()
+        return self.is_open and not waiting and self.created_at < overdue_cutoff()
+
+    @property
+    def phone_national(self):
+        """The phone as a caller dials it here: "(772) 555-0188" rather than "+17725550188"."""
+        try:
+            number = phonenumbers.parse(self.phone, settings.PHONE_DEFAULT_REGION)
+        except phonenumbers.NumberParseException:
+            return self.phone
+        region = phonenumbers.region_code_for_number(number)
+        style = (
+            phonenumbers.PhoneNumberFormat.NATIONAL
+            if region == settings.PHONE_DEFAULT_REGION
+            else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+        return phonenumbers.format_number(number, style)
 
 
 class StatusChange(models.Model):
@@ -267,6 +415,33 @@ class StatusChange(models.Model):
 
     def __str__(self):
         return f"{self.get_from_status_display()} → {self.get_to_status_display()}"
+
+
+class CallAttempt(models.Model):
+    """One call the front desk made to the patient: its outcome and the next callback date.
+    Only ever added, through AppointmentRequest.log_call."""
+
+    class Outcome(models.TextChoices):
+        NO_ANSWER = "no_answer", "No answer"
+        VOICEMAIL = "voicemail", "No answer, left voicemail"
+        SPOKE = "spoke", "Spoke with the patient"
+        WRONG_NUMBER = "wrong", "Wrong number"
+
+    request = models.ForeignKey(
+        AppointmentRequest, on_delete=models.CASCADE, related_name="call_attempts"
+    )
+    outcome = models.CharField(max_length=10, choices=Outcome.choices)
+    at = models.DateTimeField("called at", default=timezone.now)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    next_callback_on = models.DateField("next callback", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
 
 
 class Note(models.Model):
@@ -296,6 +471,7 @@ class AuditEntry(models.Model):
         SEARCHED = "searched", "Searched the requests"
         CHANGED = "changed", "Changed"
         NOTE_ADDED = "note", "Added a note"
+        CALLED = "called", "Logged a call"
         EXPORTED = "exported", "Exported"
         PURGED = "purged", "Purged"
 

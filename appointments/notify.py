@@ -27,6 +27,13 @@ from .models import AppointmentRequest
 logger = logging.getLogger(__name__)
 
 
+def staff_subject(request_obj):
+    """The staff e-mail's subject: the reference only (no PHI), and "Urgent" first when the
+    request has crisis language, so it stands out in an inbox."""
+    subject = f"New evaluation request {request_obj.reference}"
+    return f"Urgent: {subject}" if request_obj.urgent else subject
+
+
 def _staff_message(request_obj):
     clinic = get_clinic()
     context = {
@@ -36,7 +43,7 @@ def _staff_message(request_obj):
         "clinic": clinic,
     }
     return EmailMessage(
-        subject=f"New evaluation request {request_obj.reference}",
+        subject=staff_subject(request_obj),
         body=render_to_string("appointments/email/staff_notification.txt", context),
         to=settings.APPOINTMENT_NOTIFY_EMAILS,
     )

@@ -14,12 +14,15 @@ from clinic_site.http import client_ip
 from .models import RateCounter
 
 
-def looks_like_a_bot(post, token):
-    """True for a filled honeypot, a missing form token, or a form sent faster than a person
-    can fill it. `token` is the form token as read_form_token read it: None (expired or
-    unreadable) is not a bot; the form asks the person to send it again."""
-    if post.get("website") or not post.get("form_token"):
-        return True
+def looks_like_a_bot(post):
+    """True for a filled honeypot or a missing form token: only a bot sends those."""
+    return bool(post.get("website") or not post.get("form_token"))
+
+
+def sent_too_fast(token):
+    """True for a form sent faster than a person can fill it. A person with autofill can be
+    that fast too, so the form is shown again rather than dropped. `token` is the form token
+    as read_form_token read it: None (expired or unreadable) is handled by the caller."""
     return token is not None and token.age < settings.APPOINTMENT_MIN_FILL_SECONDS
 
 

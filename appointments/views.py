@@ -16,6 +16,7 @@ from .forms import AppointmentRequestForm, new_form_token, read_form_token
 from .models import AppointmentRequest, new_reference
 
 SESSION_KEY = "appointment_reference"
+URGENT_SESSION_KEY = "appointment_urgent"
 
 
 @sensitive_post_parameters()
@@ -47,6 +48,8 @@ def thanks(request):
             "acknowledge": settings.APPOINTMENT_ACKNOWLEDGE_PATIENT,
             "email": stored.email if stored else "",
             "acknowledged": bool(stored and stored.patient_acknowledged_at),
+            # Crisis language in the request: 988 and 911 come first on the page.
+            "urgent": request.session.get(URGENT_SESSION_KEY, False),
         },
     )
 
@@ -75,16 +78,20 @@ def _submit(request):
     problem = _malformed(request)
     if problem:
         return problem
-    token = read_form_token(request.POST.get("form_token", ""))
-    if spam.looks_like_a_bot(request.POST, token):
+    if spam.looks_like_a_bot(request.POST):
         # An ordinary-looking success, and no record (so nothing to count).
         return _thank(request, new_reference())
 
+    token = read_form_token(request.POST["form_token"])
     form = AppointmentRequestForm(request.POST)
     if token is None:
-        return _form_page(request, _expired(form), status=400)
+        return _form_page(request, _again(form, EXPIRED), status=400)
     if not form.is_valid():
         return _form_page(request, form, status=400)
+    if spam.sent_too_fast(token):
+        # Maybe a bot, maybe a person with autofill: nothing is stored, and a person can
+        # send it again.
+        return _form_page(request, _again(form, TOO_FAST), status=400)
     # Counted before anything is stored, and the count returned decides: of any number of
     # forms sent at once, only the allowance is stored. A form sent back for corrections is
     # not counted.
@@ -104,24 +111,26 @@ def _submit(request):
         appointment = AppointmentRequest.objects.filter(submission_token=token.nonce).first()
         if appointment is None:
             raise
-    return _thank(request, appointment.reference)
+    return _thank(request, appointment.reference, urgent=appointment.urgent)
 
 
-def _expired(form):
+EXPIRED = "This form had been open for too long. Please check your details and send it again."
+TOO_FAST = "Your request has not been sent yet. Please check your details and send it again."
+
+
+def _again(form, why):
     """The form again, with what the person typed, a fresh token and a word on why."""
     form.data = form.data.copy()
     form.data["form_token"] = new_form_token()
-    form.is_valid()
-    form.add_error(
-        None,
-        "This form had been open for too long. Please check your details and send it again.",
-    )
+    form.full_clean()
+    form.add_error(None, why)
     return form
 
 
-def _thank(request, reference):
+def _thank(request, reference, urgent=False):
     # A new session key: a session cookie planted in this browser beforehand must not
     # show this reference to whoever planted it.
     request.session.cycle_key()
     request.session[SESSION_KEY] = reference
+    request.session[URGENT_SESSION_KEY] = urgent
     return redirect("appointments:thanks")

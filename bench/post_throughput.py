@@ -22,6 +22,11 @@ from urllib.parse import urlencode
 from server import ROOT, free_port, production_server
 
 
+def letters(n):
+    """n as letters (0 → A, 27 → BB): names hold no digits, and each visitor is told apart."""
+    return chr(ord("A") + n % 26) * (n // 26 + 1)
+
+
 def load_form(port, n):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", "/contact/")
@@ -32,7 +37,7 @@ def load_form(port, n):
         "csrfmiddlewaretoken": re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1],
         "form_token": re.search(r'name="form_token" value="([^"]+)"', html)[1],
         "first_name": "Bench",
-        "last_name": f"Visitor{n}",
+        "last_name": f"Visitor {letters(n)}",
         "email": f"visitor{n}@example.org",
         "phone": "(772) 555-0123",
         "contact_method": "phone",

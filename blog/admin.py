@@ -1,25 +1,59 @@
-from django.contrib import admin
+from datetime import timedelta
 
-from clinic_site.admin import ReadOnlyAdmin
+from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.html import format_html
+
+from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
 from .models import Article, Page
+
+# A clinical text is reviewed again after this long.
+REVIEW_EVERY = timedelta(days=365)
+
+
+def review_due():
+    """Content whose medical review is missing or more than REVIEW_EVERY old."""
+    cutoff = timezone.localdate() - REVIEW_EVERY
+    return Q(reviewed_on__isnull=True) | Q(reviewed_on__lt=cutoff)
+
+
+ReviewDueFilter = one_choice_filter(
+    "medical review",
+    "review",
+    "Missing or older than 12 months",
+    lambda qs: qs.filter(review_due()),
+)
 
 
 class ContentAdmin(ReadOnlyAdmin):
     """Read-only: the text is edited in the files under content/ and loaded by sync_content."""
 
-    list_filter = ["is_published"]
+    list_filter = ["is_published", ReviewDueFilter]
     search_fields = ["title", "slug", "source_path"]
     readonly_fields = ["view_source_note"]
+
+    class Media:
+        css = {"all": ["css/admin.css"]}
 
     @admin.display(description="How to edit")
     def view_source_note(self, obj):
         return f"Edit content/{obj.source_path} and run `manage.py sync_content`."
 
+    @admin.display(description="Reviewed", ordering="reviewed_on")
+    def review(self, obj):
+        if obj.reviewed_on is None:
+            return format_html('<strong class="overdue">{}</strong>', "Not reviewed")
+        when = obj.reviewed_on.strftime("%b %d, %Y")
+        if obj.reviewed_on < timezone.localdate() - REVIEW_EVERY:
+            return format_html('<strong class="overdue">{} (due again)</strong>', when)
+        return f"{when} by {obj.reviewer}"
+
 
 @admin.register(Article)
 class ArticleAdmin(ContentAdmin):
-    list_display = ["title", "published_on", "is_published", "source_path", "synced_at"]
+    list_display = ["title", "published_on", "review", "is_published", "source_path", "synced_at"]
     date_hierarchy = "published_on"
     fields = [
         "title", "slug", "summary", "author", "reviewer", "reviewed_on", "published_on",
@@ -30,8 +64,8 @@ class ArticleAdmin(ContentAdmin):
 
 @admin.register(Page)
 class PageAdmin(ContentAdmin):
-    list_display = ["title", "section", "is_published", "source_path", "synced_at"]
-    list_filter = ["section", "is_published"]
+    list_display = ["title", "section", "review", "is_published", "source_path", "synced_at"]
+    list_filter = ["section", "is_published", ReviewDueFilter]
     fields = [
         "title", "slug", "summary", "section", "service", "reviewer", "reviewed_on",
         "updated_on", "is_published", "source_path", "synced_at", "view_source_note",

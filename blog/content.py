@@ -9,7 +9,9 @@ skipped: what was published from it before stays as it was.
 import hashlib
 import html
 import re
+import subprocess
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
@@ -24,6 +26,7 @@ from django.utils.text import slugify
 from markdown.treeprocessors import Treeprocessor
 
 from clinic_site.cache import bump_content_version
+from clinic_site.clinic import get_clinic
 
 from . import images, search
 from .forms import ArticleFrontMatter, PageFrontMatter
@@ -51,6 +54,9 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_CLASSES = {"a": {"footnote-ref", "footnote-backref"}, "div": {"footnote"}}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "sms"}
+# python-markdown gives a source cited three times three back-links ("↩↩↩"); one, to the
+# first citation, is enough.
+EXTRA_BACKLINKS = re.compile(r'<a class="footnote-backref" href="#fnref\d+:[^"]*"[^>]*>.*?</a>')
 
 
 @dataclass
@@ -123,10 +129,15 @@ def render_markdown(text):
     """Markdown to (sanitised HTML, table of contents, plain text)."""
     md = markdown.Markdown(
         extensions=["toc", "tables", "attr_list", "footnotes", "sane_lists", _LayoutIdsExtension()],
-        extension_configs={"toc": {"toc_depth": "2-3", "slugify": _heading_slug}},
+        extension_configs={
+            "toc": {"toc_depth": "2-3", "slugify": _heading_slug},
+            # Numbered in the order the reader meets them (1, 2, 3), whatever order the
+            # sources are listed in; U+FE0E keeps the arrow text, not an emoji.
+            "footnotes": {"USE_DEFINITION_ORDER": False, "BACKLINK_TEXT": "&#8617;&#xFE0E;"},
+        },
         output_format="html",
     )
-    raw_html = md.convert(text)
+    raw_html = EXTRA_BACKLINKS.sub("", md.convert(text))
     body_html = sanitise(raw_html)
     return body_html, _toc(md.toc_tokens), plain_text(body_html)
 
@@ -192,11 +203,52 @@ def _front_matter(form_class, meta, body, rel, path):
     return form
 
 
+# Clinic facts a file may quote, written {clinic.name}: stated once, in content/clinic.toml.
+CLINIC_FACT = re.compile(r"\{clinic\.(\w+)\}")
+CLINIC_FACTS = {"name", "phone", "reply_within"}
+
+
+def _with_clinic_facts(body, rel):
+    """The body with each {clinic.fact} replaced by the fact, and the facts it used (for the
+    hash, so that a changed fact re-renders the file)."""
+    clinic, used = get_clinic(), []
+
+    def fact(match):
+        name = match.group(1)
+        if name not in CLINIC_FACTS:
+            known = ", ".join(f"{{clinic.{n}}}" for n in sorted(CLINIC_FACTS))
+            raise ContentError(rel, "body", f"{match.group(0)} is not a clinic fact ({known})")
+        used.append(getattr(clinic, name))
+        return used[-1]
+
+    body = CLINIC_FACT.sub(fact, body)
+    return body, "\n".join(used).encode()
+
+
 def _hash(raw, *extra):
     digest = hashlib.sha256(RENDERER_VERSION.encode() + raw)
     for part in extra:
         digest.update(part)
     return digest.hexdigest()
+
+
+def file_changed_on(path):
+    """The date a file last changed: its last commit in git history, or, outside a git
+    checkout (or before the file's first commit), its modification time."""
+    try:
+        out = subprocess.run(  # noqa: S603 (fixed arguments, our own file name)
+            ["git", "log", "-1", "--format=%ct", "--", path.name],  # noqa: S607
+            cwd=path.parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    when = int(out) if out else path.stat().st_mtime
+    # The clinic's calendar date, as Article.objects.published() compares it.
+    return timezone.localtime(datetime.fromtimestamp(when, tz=UTC)).date()
 
 
 def parse_article(path, content_dir):
@@ -213,7 +265,11 @@ def parse_article(path, content_dir):
             raise ContentError(rel, "image", f"file {image} does not exist")
         image_bytes = image_path.read_bytes()
     fields = form.model_fields()
-    fields.update(source_path=rel, source_hash=_hash(raw, image_bytes))
+    fields["dated_by_file"] = fields["published_on"] is None
+    if fields["dated_by_file"]:
+        fields["published_on"] = file_changed_on(path)
+    body, facts = _with_clinic_facts(body, rel)
+    fields.update(source_path=rel, source_hash=_hash(raw, image_bytes, facts))
     return {
         "fields": fields,
         "body": body,
@@ -226,7 +282,8 @@ def parse_page(path, content_dir):
     rel = str(path.relative_to(content_dir))
     meta, body, raw = _read(path, rel)
     fields = _front_matter(PageFrontMatter, meta, body, rel, path).model_fields()
-    fields.update(source_path=rel, source_hash=_hash(raw))
+    body, facts = _with_clinic_facts(body, rel)
+    fields.update(source_path=rel, source_hash=_hash(raw, facts))
     return {"fields": fields, "body": body}
 
 

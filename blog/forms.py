@@ -93,8 +93,8 @@ class FrontMatter(forms.Form):
     title = TextField(Article, "title")
     slug = forms.CharField(strip=False)
     summary = TextField(Article, "summary")
-    reviewer = TextField(Article, "reviewer", required=False)
-    reviewed = DateField(required=False)
+    reviewed_by = TextField(Article, "reviewer", required=False)
+    reviewed_on = DateField(required=False)
     updated = DateField(required=False)
     draft = StrictBooleanField(required=False)
 
@@ -113,8 +113,12 @@ class FrontMatter(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("reviewed") and not data.get("reviewer") and "reviewer" not in self.errors:
-            self.add_error("reviewer", "is required when 'reviewed' is given")
+        if (
+            data.get("reviewed_on")
+            and not data.get("reviewed_by")
+            and "reviewed_by" not in self.errors
+        ):
+            self.add_error("reviewed_by", "is required when 'reviewed_on' is given")
         return data
 
     def first_error(self):
@@ -128,7 +132,7 @@ class FrontMatter(forms.Form):
         return None
 
     # Front matter names that differ from the model's, and fields the model does not store.
-    renamed = {"reviewed": "reviewed_on", "updated": "updated_on"}
+    renamed = {"reviewed_by": "reviewer", "updated": "updated_on"}
     not_stored = {"draft"}
 
     def model_fields(self):
@@ -140,7 +144,9 @@ class FrontMatter(forms.Form):
 
 
 class ArticleFrontMatter(FrontMatter):
-    published = DateField()
+    # When the date an article was first published is not known, leave it out: the article
+    # then shows the date its file last changed, labelled "Updated" (content.py).
+    published = DateField(required=False)
     author = TextField(Article, "author")
     tags = WordListField(required=False)
     services = ServicesField(required=False)

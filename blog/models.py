@@ -19,7 +19,16 @@ class Tag(models.Model):
 
 class ArticleQuerySet(models.QuerySet):
     # What an article card (lists, related articles, the home page) shows.
-    CARD_FIELDS = ("slug", "title", "summary", "published_on", "updated_on", "word_count", "hero")
+    CARD_FIELDS = (
+        "slug",
+        "title",
+        "summary",
+        "published_on",
+        "dated_by_file",
+        "updated_on",
+        "word_count",
+        "hero",
+    )
 
     def published(self):
         return self.filter(is_published=True, published_on__lte=timezone.localdate())
@@ -72,6 +81,9 @@ class Article(ContentFields):
     reviewer = models.CharField(max_length=100, blank=True)
     reviewed_on = models.DateField(null=True, blank=True)
     published_on = models.DateField()
+    # True when the front matter gives no publication date: published_on is then the date the
+    # file last changed, and pages say "Updated", never "Published", for it.
+    dated_by_file = models.BooleanField(default=False)
     updated_on = models.DateField(null=True, blank=True)
     tags = models.ManyToManyField(Tag, related_name="articles", blank=True)
     services = models.JSONField(default=list, blank=True)

@@ -47,4 +47,6 @@ def _page(request, slug, section):
     if page.related_slugs:
         found = Article.objects.cards_by_slug(page.related_slugs)
         related = [found[s] for s in page.related_slugs if s in found]
-    return render(request, "pages/page.html", {"page": page, "related": related})
+    # Every link to the form from a service page preselects that service.
+    context = {"page": page, "related": related, "contact_service": page.service}
+    return render(request, "pages/page.html", context)

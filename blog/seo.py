@@ -28,11 +28,12 @@ def article_jsonld(article, request):
             "name": clinic.name,
             "url": request.build_absolute_uri("/"),
         },
-        "datePublished": article.published_on.isoformat(),
         "dateModified": article.modified_on.isoformat(),
         "wordCount": article.word_count,
         "keywords": [tag.name for tag in article.tags.all()],
     }
+    if not article.dated_by_file:
+        data["datePublished"] = article.published_on.isoformat()
     if article.reviewer:
         data["reviewedBy"] = _person_or_clinic(article.reviewer, clinic)
     if article.reviewed_on:

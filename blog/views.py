@@ -58,5 +58,7 @@ def article_detail(request, slug):
             "previous": linked.get(article.previous_slug),
             "next": linked.get(article.next_slug),
             "jsonld": article_jsonld(article, request),
+            # Every link to the form from here preselects the article's treatment.
+            "contact_service": article.primary_service,
         },
     )

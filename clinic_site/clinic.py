@@ -1,4 +1,5 @@
-"""The clinic's facts (name, address, phone, hours), read once from one TOML file."""
+"""The clinic's facts (name, address, phone, hours, reply promise), read once from one TOML
+file. Hours are optional: when they are not known, pages ask people to call for them."""
 
 import tomllib
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ class Clinic:
     region: str
     postal_code: str
     country: str
+    reply_within: str  # "one business day": what every page promises
     map_url: str = ""
     hours: tuple[Hours, ...] = field(default_factory=tuple)
 

@@ -1,4 +1,6 @@
-from django.urls import reverse
+from functools import lru_cache
+
+from django.urls import get_script_prefix, reverse
 
 from .clinic import get_clinic
 
@@ -18,14 +20,21 @@ FOOTER_LINKS = [
 ]
 
 
+@lru_cache(maxsize=64)
+def _reverse(name, args, prefix):
+    # The same few URLs on every page: worked out once per process (and script prefix).
+    return reverse(name, args=args)
+
+
 def _links(request, entries):
     links = []
+    prefix = get_script_prefix()
     for label, name, args in entries:
-        url = reverse(name, args=args)
+        url = _reverse(name, args, prefix)
         path = getattr(request, "path", "")
         # aria-current: "page" on the page itself, "true" on a page inside its section.
         current = "page" if path == url else "true" if url != "/" and path.startswith(url) else ""
-        links.append({"label": label, "url": url, "current": current})
+        links.append({"label": label, "url": url, "current": current, "name": name})
     return links
 
 

@@ -3,6 +3,18 @@
 from .clinic import get_clinic
 
 
+def _opening_hours(clinic):
+    return [
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": list(hours.days),
+            "opens": hours.opens.strftime("%H:%M"),
+            "closes": hours.closes.strftime("%H:%M"),
+        }
+        for hours in clinic.hours
+    ]
+
+
 def clinic_jsonld(request):
     clinic = get_clinic()
     return {
@@ -20,14 +32,6 @@ def clinic_jsonld(request):
             "postalCode": clinic.postal_code,
             "addressCountry": clinic.country,
         },
-        "openingHoursSpecification": [
-            {
-                "@type": "OpeningHoursSpecification",
-                "dayOfWeek": list(hours.days),
-                "opens": hours.opens.strftime("%H:%M"),
-                "closes": hours.closes.strftime("%H:%M"),
-            }
-            for hours in clinic.hours
-        ],
+        **({"openingHoursSpecification": _opening_hours(clinic)} if clinic.hours else {}),
         **({"hasMap": clinic.map_url} if clinic.map_url else {}),
     }

@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "clinic_site.middleware.health_check",
     # Compresses HTML; Django adds random padding against BREACH (docs: GZipMiddleware).
     "django.middleware.gzip.GZipMiddleware",
+    # Answers a cached public page before anything below runs (clinic_site/cache.py).
+    "clinic_site.cache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Wraps everything below it, so every admin response carries its X-Robots-Tag.
     "clinic_site.middleware.admin_noindex",
@@ -139,7 +141,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN (so a transaction never fails half-way on
     # "database is locked"), and the timeout makes a writer wait its turn instead of failing.
     # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-notes
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Connections persist (DATABASE_CONN_MAX_AGE), as on PostgreSQL: opening one runs the four
+    # PRAGMAs below and closing the last one checkpoints the WAL, which together cost more than
+    # rendering a search page (bench/RESULTS.md).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
@@ -179,6 +183,12 @@ else:
             "KEY_PREFIX": "clinic",
         }
     }
+
+# The site header and footer, rendered once per path in each process ({% cache %} in base.html).
+CACHES["template_fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "template-fragments",
+}
 
 # --- Background tasks -----------------------------------------------------------------------
 # Everything that talks to the outside world (e-mail) runs as a task, never inside a patient's
@@ -399,6 +409,11 @@ CONTENT_DIR = Path(os.environ.get("CONTENT_DIR", BASE_DIR / "content"))
 # Public pages are cached this long (seconds) in the shared cache and in browsers; a content
 # sync drops the shared copies at once.
 PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
+# Each process asks the shared cache for the content version at most this often, so a sync on
+# one host shows on the others within this many seconds (at once on the host that ran it).
+PAGE_CACHE_VERSION_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_VERSION_CHECK_SECONDS", "1"))
+# Pages each process also keeps in its own memory, in front of the shared cache.
+PAGE_CACHE_LOCAL_PAGES = int(os.environ.get("PAGE_CACHE_LOCAL_PAGES", "200"))
 if DEBUG:
     # An edited content file shows on the next page load, without a restart.
     MIDDLEWARE.append("blog.middleware.ContentReloadMiddleware")

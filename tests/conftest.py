@@ -92,13 +92,17 @@ def signed_in():
 
 
 def redis_cache(url):
-    """CACHES for a Redis at `url`, giving up on it within a second."""
+    """CACHES with the shared cache a Redis at `url`, given up on within a second (the
+    per-process aliases stay as they are)."""
+    from django.conf import settings
+
     return {
+        **settings.CACHES,
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": url,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
+        },
     }
 
 

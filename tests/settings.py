@@ -22,7 +22,10 @@ WHITENOISE_AUTOREFRESH = True
 # Production's default database cache would tie every test to the database; local memory is
 # cleared before each test (tests/conftest.py). With REDIS_URL set, tests use Redis as production.
 if not REDIS_URL:  # noqa: F405
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {**CACHES, "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}  # noqa: F405
+
+# Read the content version on every request: each test starts from an empty shared cache.
+PAGE_CACHE_VERSION_CHECK_SECONDS = 0
 
 # SQLite: a test database in a file, as production has. Django's default in-memory test
 # database is shared-cache SQLite, where parallel writers fail at once ("database table is

@@ -22,22 +22,53 @@ from appointments.models import AppointmentRequest
 register = template.Library()
 
 
+def triage_cards(user):
+    """The index's cards: what each counts, the query string of the list filters that show
+    those very requests (so a count and its list cannot disagree) and its wording. An alert
+    card shows only when its count is not zero."""
+    requests = AppointmentRequest.objects
+    return [
+        {
+            "queryset": requests.filter(urgent=True),
+            "query": "urgent__exact=1",
+            "label": ("urgent",) * 2,
+            "class": "triage-urgent",
+        },
+        {
+            "queryset": requests.filter(status=AppointmentRequest.Status.NEW),
+            "query": "status__exact=new",
+            "label": ("new request", "new requests"),
+        },
+        {"queryset": requests.overdue(), "query": "overdue=yes", "label": ("overdue",) * 2},
+        {
+            "queryset": requests.callbacks_due(),
+            "query": "callback=yes",
+            "label": ("callback due today", "callbacks due today"),
+        },
+        {
+            "queryset": requests.open().filter(assignee=user),
+            "query": "status__exact=open&assigned=me",
+            "label": ("open and assigned to me",) * 2,
+        },
+        {
+            "queryset": requests.staff_not_notified(),
+            "query": "staff_alert=unsent",
+            "label": (
+                "request staff were not e-mailed about",
+                "requests staff were not e-mailed about",
+            ),
+            "alert": True,
+        },
+    ]
+
+
 @register.inclusion_tag("appointments/_triage_counts.html", takes_context=True)
 def triage_counts(context):
-    """New, overdue and my open requests, and those staff were not e-mailed about, for the
-    admin index of staff who may see requests."""
+    """The cards, for the admin index of staff who may see requests."""
     user = context["request"].user
     if not user.has_perm("appointments.view_appointmentrequest"):
-        return {"counts": None}
-    requests = AppointmentRequest.objects
-    return {
-        "counts": {
-            "new": requests.filter(status=AppointmentRequest.Status.NEW).count(),
-            "overdue": requests.overdue().count(),
-            "mine": requests.open().filter(assignee=user).count(),
-            "unsent": requests.staff_not_notified().count(),
-        }
-    }
+        return {"cards": None}
+    return {"cards": [{**card, "count": card["queryset"].count()} for card in triage_cards(user)]}
 
 
 def _months(first, last):

@@ -1,5 +1,7 @@
 from django import template
 from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 
@@ -22,3 +24,13 @@ def hero_picture(hero, sizes="(min-width: 48rem) 42rem, 100vw", lazy=False):
         "sizes": sizes,
         "lazy": lazy,
     }
+
+
+@register.filter
+def keep_service(body_html, service):
+    """The Markdown's links to the form ("our Contact page") preselect the page's service, as
+    the buttons do. The HTML was sanitised at sync time and `service` is one of our slugs."""
+    if service:
+        url = reverse("appointments:contact")
+        body_html = body_html.replace(f'href="{url}"', f'href="{url}?service={service}"')
+    return mark_safe(body_html)  # noqa: S308

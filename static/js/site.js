@@ -2,10 +2,12 @@
 (function () {
   "use strict";
 
-  // Move focus to the error summary, so keyboard and screen-reader users start there.
+  // Move focus to the error summary, so keyboard and screen-reader users start there, and
+  // bring all of it to the top of the screen (focus alone scrolled it barely into view).
   var summary = document.getElementById("error-summary");
   if (summary) {
-    summary.focus();
+    summary.scrollIntoView({ block: "start", behavior: "instant" });
+    summary.focus({ preventScroll: true });
   }
 
   // One click, one request: block a second submit while the first is on its way.

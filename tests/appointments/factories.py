@@ -15,7 +15,7 @@ def make_request(**fields):
         "first_name": "Ann",
         "last_name": f"Patient{n}",
         "email": f"patient{n}@example.org",
-        "phone": "+17725550123",
+        "phone": f"+1772556{n % 10000:04d}",
         "contact_method": "phone",
         "best_time": "morning",
         "service": "spravato",

@@ -1,10 +1,13 @@
 """Bots are turned away quietly; people are never bothered; bad input gets a clear 4xx."""
 
 import re
+import time
+from unittest import mock
 
 import pytest
 from django.test import Client
 
+from appointments.forms import read_form_token
 from appointments.models import AppointmentRequest
 
 from .conftest import aged_token, send, urlencoded
@@ -31,9 +34,26 @@ def test_honeypot_is_hidden_from_people_and_screen_readers(client):
 
 
 @pytest.mark.parametrize("seconds", [0, 1, 1.5])
-def test_forms_sent_faster_than_a_person_types_are_dropped(client, submit, seconds):
-    response = submit(form_token=aged_token(seconds))
-    assert response.status_code == 302  # ordinary-looking
+def test_a_form_sent_very_fast_is_not_stored_and_comes_back_to_send_again(submit, seconds):
+    # A bot, or a patient whose browser filled it in: nothing is stored, nothing is faked.
+    response = submit(form_token=aged_token(seconds), message="Sending again, no answer yet")
+    html = response.content.decode()
+    assert AppointmentRequest.objects.count() == 0
+    assert "Please check your details and send it again" in html
+    assert "Thank you" not in html
+    assert "Sending again, no answer yet" in html  # what they typed is kept
+    # With the fresh token, sent a few seconds later, it goes through.
+    fresh = re.search(r'name="form_token" value="([^"]+)"', html)[1]
+    assert read_form_token(fresh).age < 1
+    time_passes = mock.patch("time.time", return_value=time.time() + 5)
+    with time_passes:
+        assert submit(form_token=fresh).status_code == 302
+    assert AppointmentRequest.objects.count() == 1
+
+
+def test_a_fast_form_with_errors_shows_the_errors(submit):
+    html = submit(form_token=aged_token(1), email="not-an-address").content.decode()
+    assert "Enter an email address like name@example.com." in html
     assert AppointmentRequest.objects.count() == 0
 
 

@@ -29,6 +29,8 @@ def change_form(**fields):
         "status_changes-INITIAL_FORMS": "0",
         "notes-TOTAL_FORMS": "0",
         "notes-INITIAL_FORMS": "0",
+        "call_attempts-TOTAL_FORMS": "0",
+        "call_attempts-INITIAL_FORMS": "0",
         **fields,
     }
 
@@ -53,8 +55,8 @@ def test_list_shows_what_staff_need_at_a_glance(desk):
     old = make_request(age=timedelta(days=4), first_name="Olga", last_name="Old")
     make_request(first_name="Nina", last_name="New", service="tms")
     html = browser.get(LIST).content.decode()
-    for column in ("Received", "Reference", "Name", "Service", "Contact by", "Status",
-                   "Assignee", "Overdue"):  # fmt: skip
+    for column in ("Received", "Reference", "Name", "Phone", "Contact by", "Best time",
+                   "Service", "Message", "Status", "Assignee", "Callback"):  # fmt: skip
         assert f">{column}<" in html or f">{column}</a>" in html, column
     assert old.reference in html
     assert "Olga Old" in html and "Nina New" in html
@@ -64,13 +66,13 @@ def test_list_shows_what_staff_need_at_a_glance(desk):
     assert "TMS therapy evaluation" in html
 
 
-def test_newest_requests_come_first_fifty_to_a_page(desk):
+def test_oldest_open_requests_come_first_fifty_to_a_page(desk):
     _, browser = desk
     make_many(120)
     first_page = browser.get(LIST)
     assert len(rows(first_page)) == 50
-    newest = AppointmentRequest.objects.order_by("-created_at").first()
-    assert rows(first_page)[0] == str(newest.pk)
+    oldest_open = AppointmentRequest.objects.open().order_by("created_at").first()
+    assert rows(first_page)[0] == str(oldest_open.pk)
 
 
 @pytest.mark.parametrize(

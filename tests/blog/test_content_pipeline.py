@@ -58,6 +58,19 @@ def test_sync_renders_markdown_once_into_html_text_toc_and_reading_time(content)
     assert sorted(t.slug for t in article.tags.all()) == ["care", "tms"]
 
 
+def test_footnotes_are_numbered_as_read_with_one_back_link_each():
+    from blog.content import render_markdown
+
+    html, _, _ = render_markdown(
+        "Label[^label], ours[^ours], label again[^label], REMS[^rems], label[^label].\n\n"
+        "[^label]: The label.\n[^rems]: The REMS.\n[^ours]: Our article.\n"
+    )
+    assert re.findall(r'class="footnote-ref" href="#fn:\w+">(\d)<', html) == list("12131")
+    notes = html.split('class="footnote"', 1)[1]
+    assert re.findall(r'<li id="fn:(\w+)">', notes) == ["label", "ours", "rems"]
+    assert notes.count('class="footnote-backref"') == 3
+
+
 def test_sync_is_idempotent(content):
     content.article("stable")
     first = content.sync()
@@ -250,7 +263,7 @@ def test_related_and_neighbours_are_worked_out_at_sync_time(content):
         ("section: services\nservice: acupuncture", "service", "unknown service 'acupuncture'"),
         ("order: -1", "order", "must be a whole number"),
         ("nav_title: " + "x" * 101, "nav_title", "is 101 characters; the limit is 100"),
-        ("reviewed: 2025-01-01", "reviewer", "is required when 'reviewed' is given"),
+        ("reviewed_on: 2025-01-01", "reviewed_by", "is required when 'reviewed_on' is given"),
     ],
 )
 def test_bad_page_gets_an_error_naming_file_and_field(content, front_matter, field, message):
@@ -330,3 +343,15 @@ def test_draft_true_keeps_an_article_off_the_site(content, draft, published):
     )
     assert not content.sync().errors
     assert Article.objects.get().is_published is published
+
+
+def test_a_clinic_fact_in_a_file_comes_from_clinic_toml(client, content):
+    from clinic_site.clinic import get_clinic
+
+    content.write(
+        "pages/help.md", {"title": "Help", "summary": "s"}, "We reply within {clinic.reply_within}."
+    )
+    content.write("pages/typo.md", {"title": "Typo", "summary": "s"}, "Call {clinic.fax}.")
+    [error] = content.sync().errors
+    assert str(error).startswith("pages/typo.md: field 'body': {clinic.fax} is not a clinic fact")
+    assert f"We reply within {get_clinic().reply_within}." in client.get("/help/").content.decode()

@@ -28,11 +28,13 @@ def test_header_and_footer_show_the_clinic_name_phone_and_address(home_html):
     assert "Stuart, FL 34996" in home_html
 
 
-def test_footer_lists_crisis_resources(home_html):
-    footer = home_html.split('<footer class="site-footer">', 1)[1]
-    assert 'href="tel:988"' in footer
-    assert "741741" in footer
-    assert 'href="tel:911"' in footer
+def test_crisis_lines_show_once_in_the_content_or_the_footer(home_html, client, site_content):
+    main, footer = home_html.split('<footer class="site-footer">', 1)
+    assert 'href="tel:988"' in main and 'href="tel:988"' not in footer
+    privacy = client.get("/privacy/").content.decode()
+    main, footer = privacy.split('<footer class="site-footer">', 1)
+    assert 'href="tel:988"' not in main
+    assert 'href="tel:988"' in footer and "741741" in footer and 'href="tel:911"' in footer
 
 
 def test_head_loads_styles_fonts_and_icons_only_from_this_site(home_html):
@@ -46,7 +48,7 @@ def test_clinic_facts_come_from_one_file(tmp_path, settings, client, db):
     other.write_text(
         'name = "Example Clinic"\nshort_name = "Example"\nphone = "(555) 010-0000"\n'
         'phone_e164 = "+15550100000"\nstreet = "1 Main St"\ncity = "Town"\nregion = "NY"\n'
-        'postal_code = "10001"\ncountry = "US"\n'
+        'postal_code = "10001"\ncountry = "US"\nreply_within = "two days"\n'
     )
     assert load_clinic(other).name == "Example Clinic"
     settings.CLINIC_FILE = other

@@ -6,6 +6,7 @@ A failing test leaves a screenshot in test-results/.
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from django.conf import settings
 from django.test.utils import override_settings
 
 from blog.content import sync_content
-from tests.conftest import SITE_CONTENT
+from tests.conftest import SITE_CONTENT, STAFF_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()
@@ -142,9 +143,26 @@ def staff_roles(transactional_db):
     from django.contrib.auth.models import Group, Permission
 
     roles = importlib.import_module("appointments.migrations.0002_staff_roles").ROLES
+    calls = importlib.import_module("appointments.migrations.0007_call_attempt_roles").GRANTS
     for name, codes in roles.items():
         group, _ = Group.objects.get_or_create(name=name)
         group.permissions.set(
             Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in (code.split(".") for code in codes)
+            for app, codename in (code.split(".") for code in codes + calls)
         )
+
+
+def sign_in_with_code(page, site, device):
+    """Sign in to the admin as the owner of TOTP `device`: password, then the current code."""
+    from django_otp.oath import TOTP
+    from playwright.sync_api import expect
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    page.goto(site + "/admin/")
+    page.get_by_label("Username").fill(device.user.get_username())
+    page.get_by_label("Password").fill(STAFF_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Enter your sign-in code")).to_be_visible()
+    page.get_by_label("6-digit code from your authenticator app").fill(f"{totp.token():06d}")
+    page.get_by_role("button", name="Sign in").click()

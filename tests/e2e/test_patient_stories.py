@@ -24,7 +24,7 @@ def fill_in_as_a_person(page, **overrides):
     for label, value in values.items():
         page.get_by_label(label, exact=True).fill(value)
     page.get_by_label("Phone call").check()
-    page.get_by_label("Morning (9 am to noon)").check()
+    page.get_by_label("Morning", exact=True).check()
     page.get_by_label("New patient").check()
     page.get_by_label("I agree to be contacted").check()
     page.get_by_label("I understand this form is not for emergencies").check()

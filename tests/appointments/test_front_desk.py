@@ -1,0 +1,180 @@
+"""The front desk's morning: the list in the order to work it, a call logged with its
+callback date, phone numbers to tap, and index cards that count what their links list."""
+
+import re
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.db import DatabaseError
+from django.urls import reverse
+from django.utils import timezone
+
+from appointments.models import AppointmentRequest, AuditEntry, CallAttempt
+
+from .factories import make_request
+from .test_triage_admin import LIST, change_form, rows
+
+pytestmark = pytest.mark.django_db
+
+VOICEMAIL = CallAttempt.Outcome.VOICEMAIL
+
+
+def today():
+    return timezone.localdate()
+
+
+@pytest.fixture
+def desk(make_staff, signed_in):
+    user = make_staff("frontdesk", first_name="Dana", last_name="Reyes")
+    return user, signed_in(user)
+
+
+def test_list_opens_urgent_then_overdue_and_due_callbacks_then_oldest_open_then_the_rest(desk):
+    _, browser = desk
+    closed = make_request(status="closed", age=timedelta(days=10))
+    waiting = make_request(age=timedelta(days=6), callback_due_on=today() + timedelta(days=1))
+    fresh_new = make_request(age=timedelta(hours=1))
+    fresh_old = make_request(status="contacted", age=timedelta(hours=2))
+    callback_today = make_request(age=timedelta(hours=3), callback_due_on=today())
+    overdue = make_request(age=timedelta(days=5))
+    urgent = make_request(urgent=True, age=timedelta(minutes=5))
+    expected = [urgent, overdue, callback_today, fresh_old, fresh_new, waiting, closed]
+    assert rows(browser.get(LIST)) == [str(r.pk) for r in expected]
+    assert list(AppointmentRequest.objects.in_triage_order()) == expected
+
+
+def test_a_callback_booked_for_later_takes_a_request_out_of_overdue():
+    old = make_request(age=timedelta(days=5))
+    assert old.is_overdue and list(AppointmentRequest.objects.overdue()) == [old]
+    old.log_call(VOICEMAIL, None, callback_on=today() + timedelta(days=1))
+    assert not old.is_overdue and not AppointmentRequest.objects.overdue().exists()
+    old.log_call(CallAttempt.Outcome.NO_ANSWER, None, callback_on=today())
+    assert old.is_overdue and list(AppointmentRequest.objects.callbacks_due()) == [old]
+
+
+def test_logging_a_call_sets_the_callback_and_is_audited_without_phi(make_staff):
+    ann = make_staff("ann")
+    request = make_request()
+    tomorrow = today() + timedelta(days=1)
+    attempt = request.log_call(VOICEMAIL, ann, callback_on=tomorrow)
+    assert CallAttempt.objects.get() == attempt
+    assert (attempt.request, attempt.by, attempt.next_callback_on) == (request, ann, tomorrow)
+    assert AppointmentRequest.objects.get(pk=request.pk).callback_due_on == tomorrow
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.action, entry.reference) == (ann, "called", request.reference)
+    assert entry.detail == f"No answer, left voicemail, callback on {tomorrow:%Y-%m-%d}"
+
+    request.log_call(CallAttempt.Outcome.SPOKE, ann)
+    assert AppointmentRequest.objects.get(pk=request.pk).callback_due_on is None
+    assert AuditEntry.objects.first().detail == "Spoke with the patient"
+
+
+def test_when_the_audit_cannot_be_written_no_call_is_recorded(make_staff):
+    request = make_request()
+    with (
+        mock.patch.object(AuditEntry, "record", side_effect=DatabaseError),
+        pytest.raises(DatabaseError),
+    ):
+        request.log_call(VOICEMAIL, make_staff("ann"), callback_on=today())
+    assert not CallAttempt.objects.exists()
+    assert AppointmentRequest.objects.get(pk=request.pk).callback_due_on is None
+
+
+def test_a_call_logged_on_the_request_page_sets_the_callback(desk):
+    user, browser = desk
+    request = make_request()
+    tomorrow = today() + timedelta(days=1)
+    now = timezone.localtime()
+    response = browser.post(
+        request.get_admin_url(),
+        change_form(
+            **{
+                "call_attempts-TOTAL_FORMS": "1",
+                "call_attempts-0-outcome": "voicemail",
+                "call_attempts-0-at_0": f"{now:%Y-%m-%d}",
+                "call_attempts-0-at_1": f"{now:%H:%M:%S}",
+                "call_attempts-0-next_callback_on": f"{tomorrow:%Y-%m-%d}",
+            }
+        ),
+    )
+    assert response.status_code == 302
+    attempt = CallAttempt.objects.get(request=request)
+    assert (attempt.outcome, attempt.by, attempt.next_callback_on) == ("voicemail", user, tomorrow)
+    request.refresh_from_db()
+    assert request.callback_due_on == tomorrow
+    assert AuditEntry.objects.filter(action="called", actor=user).count() == 1
+    page = browser.get(request.get_admin_url()).content.decode()
+    assert "No answer, left voicemail" in page and "Dana Reyes" in page
+
+
+@pytest.mark.parametrize(
+    ("stored", "shown"),
+    [("+17725550188", "(772) 555-0188"), ("+442079460958", "+44 20 7946 0958"), ("", "")],
+)
+def test_phones_show_as_dialled_here(stored, shown):
+    assert make_request(phone=stored).phone_national == shown
+
+
+def test_request_page_has_links_to_call_and_write_in_national_format(desk):
+    _, browser = desk
+    request = make_request(phone="+17725550188", email="ann@example.org")
+    page = browser.get(request.get_admin_url()).content.decode()
+    assert '<a href="tel:+17725550188" class="phone">(772) 555-0188</a>' in page
+    assert '<a href="mailto:ann@example.org">ann@example.org</a>' in page
+    assert ">+17725550188<" not in page and "E.164" not in page
+    # What a call needs comes before what the patient sent.
+    assert page.index("Log a call attempt") < page.index("What the patient sent")
+    assert page.index("Internal notes") < page.index("What the patient sent")
+
+
+def test_list_shows_phone_best_time_and_an_escaped_message_preview(desk):
+    _, browser = desk
+    make_request(
+        phone="+17725550188",
+        best_time="afternoon",
+        message="<b>Please</b> call me after work. " * 10,
+        callback_due_on=today(),
+    )
+    html = browser.get(LIST).content.decode()
+    assert '<a href="tel:+17725550188" class="phone">(772) 555-0188</a>' in html
+    assert ">Afternoon<" in html
+    preview = re.search(r'class="field-message_preview">(.*?)</td>', html).group(1)
+    assert preview.startswith("&lt;b&gt;Please&lt;/b&gt; call me") and preview.endswith("…")
+    assert len(preview) < 100
+
+
+def test_staff_are_shown_by_full_name(desk, make_staff):
+    user, browser = desk
+    make_staff("jo")  # no full name: the username stands in
+    request = make_request(assignee=user)
+    assert ">Dana Reyes<" in browser.get(LIST).content.decode()
+    page = browser.get(request.get_admin_url()).content.decode()
+    assert re.search(rf'<option value="{user.pk}" selected>Dana Reyes</option>', page)
+    assert re.search(r'<option value="\d+">jo</option>', page)
+
+
+def test_each_index_card_counts_the_requests_its_link_lists(desk, make_staff):
+    user, browser = desk
+    other = make_staff("lee")
+    make_request(assignee=user)
+    make_request(status="contacted", assignee=user, callback_due_on=today())
+    make_request(status="closed", assignee=user, callback_due_on=today() - timedelta(days=1))
+    make_request(assignee=other, age=timedelta(days=5))
+    make_request(callback_due_on=today() - timedelta(days=2), age=timedelta(days=3))
+    make_request(callback_due_on=today() + timedelta(days=1), age=timedelta(days=4))
+    make_request(status="scheduled", age=timedelta(days=8))
+    make_request(notification_attempts=1)  # its staff e-mail failed
+    html = browser.get(reverse("admin:index")).content.decode()
+    cards = re.findall(r'<a href="([^"]+)"><strong>(\d+)</strong> ([^<]+)</a>', html)
+    counted = {label.strip(): int(count) for _, count, label in cards}
+    assert counted == {
+        "urgent": 0,
+        "new requests": 5,
+        "overdue": 2,
+        "callbacks due today": 2,
+        "open and assigned to me": 2,
+        "request staff were not e-mailed about": 1,
+    }
+    for link, count, label in cards:
+        assert len(rows(browser.get(link.replace("&amp;", "&")))) == int(count), label

@@ -1,0 +1,38 @@
+"""Staff see which articles and pages need a medical review: none yet, or over a year ago."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_show_their_reviewer_and_the_admin_lists_reviews_due(
+    client, content, make_staff, signed_in
+):
+    today = timezone.localdate()
+    content.article("fresh", reviewed_by="Dr. Rivera, MD", reviewed_on=str(today))
+    content.article("stale", reviewed_by="Dr. Rivera, MD", reviewed_on=str(today - timedelta(400)))
+    content.article("never")
+    content.write(
+        "pages/about.md",
+        {
+            "title": "About",
+            "summary": "s",
+            "reviewed_by": "Dr. Lee, MD",
+            "reviewed_on": "2025-03-04",
+        },
+        "About us.",
+    )
+    assert not content.sync().errors
+    assert "Medically reviewed by Dr. Rivera, MD on" in client.get("/blog/fresh/").content.decode()
+    assert "Reviewed by Dr. Lee, MD on" in client.get("/about/").content.decode()
+
+    browser = signed_in(make_staff("lead", role=None, is_superuser=True))
+    due = browser.get(reverse("admin:blog_article_changelist") + "?review=yes").content.decode()
+    assert "Stale" in due and "Never" in due and "Fresh" not in due
+    assert "Not reviewed" in due and "(due again)" in due
+    pages = browser.get(reverse("admin:blog_page_changelist") + "?review=yes").content.decode()
+    assert "pages/about.md" in pages  # reviewed more than 12 months ago
