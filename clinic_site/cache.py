@@ -8,7 +8,7 @@ compressed with brotli and gzip, so a hit costs a dictionary lookup and no compr
 Two layers: the shared cache (the database cache or Redis, so every worker and host sees a page
 rendered once) and a small per-process copy in front of it. Keys carry a content version;
 syncing the content sets a new one, so every cached page is stale at once without clearing the
-rest of the shared cache (rate limits live there). Each process reads the version from the
+rest of the shared cache (whatever else lives there). Each process reads the version from the
 shared cache at most once every PAGE_CACHE_VERSION_CHECK_SECONDS, so a sync on one host shows on
 every other host within that many seconds, and at once in the process that ran it.
 
