@@ -207,7 +207,7 @@ class AppointmentRequestForm(forms.ModelForm):
         for name in TEXT_FIELDS:
             if HIDDEN_FORMATTING.search(str(self.data.get(name, ""))):
                 # This says what to fix, rather than the field's own error for the same text.
-                self._errors.pop(name, None)
+                self.errors.pop(name, None)
                 self.add_error(name, HIDDEN_FORMATTING_ERROR)
         # Ask only for the address the patient chose to be reached at: an email address for
         # email, a phone number for a call or a text. The other one stays optional.

@@ -130,12 +130,10 @@ def public_page(view):
 class _ReadTrackingQuery(QueryDict):
     """request.GET, noting which parameters the view read: the cache key holds those only."""
 
-    def __init__(self, query):
+    def __init__(self, query_string):
         self.read = set()
-        super().__init__(mutable=True)
-        self.update(query)
-        self._mutable = False
-        self.read.clear()
+        super().__init__(query_string)
+        self.read.clear()  # parsing looked each key up; the view has read nothing yet
 
     def __getitem__(self, key):
         self.read.add(key)
@@ -185,7 +183,7 @@ class PageCacheMiddleware:
 
     def process_view(self, request, view, args, kwargs):
         if hasattr(request, "page_cache_form"):
-            request.GET = _ReadTrackingQuery(request.GET)
+            request.GET = _ReadTrackingQuery(request.META.get("QUERY_STRING", ""))
 
     def _url(self, request):
         """The URL a page would be kept under, or None when this request is never served from
