@@ -211,7 +211,7 @@ CLINIC_FACTS = {"name", "phone", "reply_within"}
 def _with_clinic_facts(body, rel):
     """The body with each {clinic.fact} replaced by the fact, and the facts it used (for the
     hash, so that a changed fact re-renders the file)."""
-    clinic, used = get_clinic(), []
+    clinic, used = get_clinic("en"), []  # the texts are English
 
     def fact(match):
         name = match.group(1)

@@ -58,4 +58,7 @@ def clinic(request):
         "nav_items": _links(request, NAV),
         "footer_links": _links(request, FOOTER_LINKS),
         "languages": languages(request),
+        # The clinic's texts (content/) are English until a clinician reviews a translation:
+        # pages in another language mark them lang="en".
+        "content_in_english": get_language() != "en",
     }
