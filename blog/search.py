@@ -84,8 +84,3 @@ def rebuild_index():
             list(rows),
         )
 
-
-def order_by_ids(queryset, ids):
-    """`queryset` restricted to `ids`, in that order."""
-    ordering = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)])
-    return queryset.filter(pk__in=ids).order_by(ordering)
