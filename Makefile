@@ -12,7 +12,7 @@ PIP_LOCKED := $(PIP) --require-hashes --no-deps
 
 export PORT
 
-.PHONY: run release serve test lint bench lock clean
+.PHONY: run release serve test lint bench lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,16 @@ $(VENV)/.runtime: requirements.lock | $(BIN)/python
 	$(PIP_LOCKED) -r requirements.lock
 	touch $@
 
+# The Spanish translations, compiled from locale/*/LC_MESSAGES/django.po (msgfmt is GNU
+# gettext, from Debian's packages: installed when missing).
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+
+/usr/bin/msgfmt:
+	command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+
+locale/%.mo: locale/%.po | /usr/bin/msgfmt
+	msgfmt --check -o $@ $<
+
 # Runtime plus test and lint tools.
 $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 	$(PIP_LOCKED) -r requirements-dev.lock
@@ -29,7 +39,7 @@ $(VENV)/.dev: requirements-dev.lock $(VENV)/.runtime
 
 ## make run: the site in development (DEBUG on, SQLite in var/) at http://127.0.0.1:$(PORT)
 run: export DJANGO_DEBUG = 1
-run: $(VENV)/.runtime
+run: $(VENV)/.runtime $(MESSAGES)
 	$(MANAGE) migrate --noinput
 	$(MANAGE) createcachetable
 	-$(MANAGE) sync_content
@@ -40,7 +50,7 @@ run: $(VENV)/.runtime
 
 ## make release: migrate, load content/ and collect static files for production (bin/release)
 release: export DJANGO_DEBUG =
-release: $(VENV)/.runtime
+release: $(VENV)/.runtime $(MESSAGES)
 	PYTHON=$(BIN)/python bin/release
 
 ## make serve: the production configuration under gunicorn (needs DJANGO_SECRET_KEY;
@@ -58,7 +68,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 ## make test: the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
-test: $(VENV)/.dev node_modules/.installed
+test: $(VENV)/.dev node_modules/.installed $(MESSAGES)
 	$(BIN)/pytest
 
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
@@ -91,6 +101,13 @@ lint: $(VENV)/.dev
 	DJANGO_DEBUG= DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-the-check \
 		APPOINTMENT_NOTIFY_EMAILS=front-desk@example.org RATE_LIMIT_TRUSTED_PROXIES=1 \
 		$(MANAGE) check --deploy --fail-level WARNING
+
+## make messages: after changing the site's words, bring locale/es/LC_MESSAGES/django.po up to
+## date, then translate what is new (tests/clinic_site/test_translations.py lists it)
+messages: $(VENV)/.dev
+	DJANGO_DEBUG=1 $(MANAGE) makemessages --locale es --no-location --no-obsolete \
+		--ignore '.venv/*' --ignore 'node_modules/*' --ignore 'bench/*' --ignore 'tests/*' \
+		--ignore 'staticfiles/*' --ignore 'var/*'
 
 ## make lock: re-pin requirements*.lock after editing pyproject.toml
 lock: $(VENV)/.dev

@@ -1,36 +1,40 @@
 from functools import lru_cache
 
-from django.urls import get_script_prefix, reverse
+from django.conf import settings
+from django.urls import get_script_prefix, reverse, translate_url
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from .clinic import get_clinic
 
 # (label, URL name, URL arguments). A link is "current" when the page is it, or lies under it.
 NAV = [
-    ("Home", "home", ()),
-    ("Services", "services", ()),
-    ("Articles", "blog:list", ()),
-    ("About", "page", ("about",)),
-    ("Contact", "appointments:contact", ()),
+    (_("Home"), "home", ()),
+    (_("Services"), "services", ()),
+    (_("Articles"), "blog:list", ()),
+    (_("About"), "page", ("about",)),
+    (_("Contact"), "appointments:contact", ()),
 ]
 FOOTER_LINKS = [
-    ("About the clinic", "page", ("about",)),
-    ("Contact and requests", "appointments:contact", ()),
-    ("Privacy notice", "page", ("privacy",)),
-    ("Accessibility", "page", ("accessibility",)),
+    (_("About the clinic"), "page", ("about",)),
+    (_("Contact and requests"), "appointments:contact", ()),
+    (_("Privacy notice"), "page", ("privacy",)),
+    (_("Accessibility"), "page", ("accessibility",)),
 ]
 
 
 @lru_cache(maxsize=64)
-def _reverse(name, args, prefix):
-    # The same few URLs on every page: worked out once per process (and script prefix).
+def _reverse(name, args, prefix, language):
+    # The same few URLs on every page: worked out once per process (script prefix, language).
     return reverse(name, args=args)
 
 
 def _links(request, entries):
     links = []
     prefix = get_script_prefix()
+    language = get_language()
     for label, name, args in entries:
-        url = _reverse(name, args, prefix)
+        url = _reverse(name, args, prefix, language)
         path = getattr(request, "path", "")
         # aria-current: "page" on the page itself, "true" on a page inside its section.
         current = "page" if path == url else "true" if url != "/" and path.startswith(url) else ""
@@ -38,9 +42,20 @@ def _links(request, entries):
     return links
 
 
+def languages(request):
+    """This page in each of the site's languages: the language switch and the hreflang links."""
+    path = getattr(request, "path", "/")
+    current = get_language()
+    return [
+        {"code": code, "name": name, "url": translate_url(path, code), "current": code == current}
+        for code, name in settings.LANGUAGES
+    ]
+
+
 def clinic(request):
     return {
         "clinic": get_clinic(),
         "nav_items": _links(request, NAV),
         "footer_links": _links(request, FOOTER_LINKS),
+        "languages": languages(request),
     }

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     # Before anything reads a request body (sessions do not, the CSRF check does).
     "clinic_site.middleware.body_limits",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sets the language from the URL's /es/ prefix (English without one).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,6 +121,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "clinic_site.context_processors.clinic",
@@ -256,7 +259,12 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # --- Internationalisation -------------------------------------------------------------------
 
-LANGUAGE_CODE = "en-us"
+# English at /, Spanish under /es/ (clinic_site/urls.py). The language is in the URL only, so a
+# page and its cache entry never depend on a cookie or on Accept-Language.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+# The site's own words; `make` compiles them (compilemessages) before the site or the tests run.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("DJANGO_TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
@@ -9,18 +10,24 @@ from blog.sitemaps import SITEMAPS
 from . import views
 from .cache import public_page
 
+# Staff pages and the files for crawlers: one address, in English.
 urlpatterns = [
-    path("", pages.home, name="home"),
     path("robots.txt", views.robots_txt, name="robots"),
     path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
     path(settings.ADMIN_URL_PATH, admin.site.urls),
+]
+
+# The patients' pages: English at /, Spanish at /es/.
+urlpatterns += i18n_patterns(
+    path("", pages.home, name="home"),
     path("blog/", include("blog.urls")),
     path("contact/", include("appointments.urls")),
     path("services/", pages.services, name="services"),
     path("services/<slug:slug>/", pages.service, name="service"),
     # Clinic pages from content/pages/ (about, privacy, accessibility); keep this last.
     path("<slug:slug>/", pages.page, name="page"),
-]
+    prefix_default_language=False,
+)
 
 handler400 = "clinic_site.views.bad_request"
 handler403 = "clinic_site.views.permission_denied"
