@@ -5,7 +5,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.html import escape
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from clinic_site.cache import kept_for_content, public_page
 
@@ -52,7 +52,9 @@ def search(request, query):
     )
     values = {
         "query": escape(query),
-        "page_title": f" (page {page.number})" if page.number > 1 else "",
+        "page_title": " " + gettext("(page %(number)s)") % {"number": page.number}
+        if page.number > 1
+        else "",
         "page_query": f"?page={page.number}" if page.number > 1 else "",
         "results": results,
     }
