@@ -37,7 +37,9 @@ def _links(request, entries):
         url = _reverse(name, args, prefix, language)
         path = getattr(request, "path", "")
         # aria-current: "page" on the page itself, "true" on a page inside its section.
-        current = "page" if path == url else "true" if url != "/" and path.startswith(url) else ""
+        current = (
+            "page" if path == url else "true" if name != "home" and path.startswith(url) else ""
+        )
         links.append({"label": label, "url": url, "current": current, "name": name})
     return links
 

@@ -43,6 +43,13 @@ def test_the_spanish_home_page_speaks_spanish(client):
     assert "one business day" not in html
 
 
+def test_the_spanish_navigation_marks_the_section_not_the_home_page(client):
+    html = html_of(client, "/es/services/spravato/")
+    assert 'href="/es/services/" aria-current="true">Servicios' in html
+    assert 'href="/es/">Inicio</a>' in html  # not current: it is every page's prefix
+    assert 'href="/es/" aria-current="page">Inicio' in html_of(client, "/es/")
+
+
 def test_the_crisis_lines_in_spanish_name_988_and_911_and_how_to_reach_spanish_counselors(client):
     for url in ("/es/", "/es/services/", "/es/about/"):
         html = html_of(client, url)
