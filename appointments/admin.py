@@ -2,7 +2,7 @@
 
 What the patient typed is read-only; staff change the status and the assignee, log calls and
 add notes. Views, changes, calls, notes, exports and purges are written to the audit trail.
-The list opens in the order the front desk works: see models.triage_ordering.
+The list opens in the order the front desk works: see models.QueueRank and TRIAGE_ORDER.
 """
 
 import re
@@ -10,8 +10,11 @@ import re
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Min
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
@@ -20,13 +23,13 @@ from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
 from . import export, retention
 from .models import (
+    TRIAGE_ORDER,
     AppointmentRequest,
     AuditEntry,
     CallAttempt,
     Note,
     StatusChange,
     local_time,
-    triage_ordering,
 )
 
 Status = AppointmentRequest.Status
@@ -163,6 +166,20 @@ class CallAttemptInline(admin.StackedInline):
         return False
 
 
+class CountAndSpanPaginator(Paginator):
+    """Counts the list's rows and, in the same query, finds the first and last received time
+    that the date drill-down (templatetags/triage.py) needs: one query where there were two."""
+
+    span = None
+
+    @cached_property
+    def count(self):
+        self.span = self.object_list.aggregate(
+            count=Count("*"), first=Min("created_at"), last=Max("created_at")
+        )
+        return self.span["count"]
+
+
 def mark_as(status):
     """The admin action "Mark as <status>" for the selected requests."""
 
@@ -251,9 +268,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     class Media:
         css = {"all": ["css/admin.css"]}
 
+    paginator = CountAndSpanPaginator
+
     def get_ordering(self, request):
-        # Worked first, first (a sortable column's header overrides it).
-        return triage_ordering()
+        # Worked first, first (a sortable column's header overrides it): the stored queue rank,
+        # which changelist_view brings up to date before the list is read.
+        return TRIAGE_ORDER
 
     # --- columns ---
 
@@ -443,6 +463,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         # The list needs the width that the apps' sidebar takes (the breadcrumbs remain).
         extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        # The requests that became overdue, or whose callback day came, since the last write
+        # move up now: one UPDATE over the open requests (see refresh_queue_ranks).
+        AppointmentRequest.objects.refresh_queue_ranks()
         response = super().changelist_view(request, extra_context)
         # The list shows names: who looked is recorded; what they searched for never is.
         if request.method == "GET" and getattr(response, "context_data", None):

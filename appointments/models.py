@@ -44,8 +44,26 @@ class AppointmentRequestQuerySet(models.QuerySet):
         """Open requests whose next callback is today or was missed."""
         return self.open().filter(callback_due_on__lte=timezone.localdate(now))
 
-    def in_triage_order(self, now=None):
-        return self.order_by(*triage_ordering(now))
+    def in_triage_order(self):
+        """What the front desk works first (see QueueRank), the oldest first within each rank:
+        the stored rank, walked in its index."""
+        return self.order_by(*TRIAGE_ORDER)
+
+    def refresh_queue_ranks(self, now=None):
+        """Bring the stored queue ranks up to date with the time: one UPDATE, and only of the
+        rows whose rank differs. Returns how many moved.
+
+        Writes keep the rank right (save, triage, log_call, clear_urgent); what changes
+        without a write is time: a request becomes overdue, a booked callback's day arrives.
+        Both only move an open request, and only towards "due", so only the open rows are
+        read, through the status index; finished and urgent ranks never change with time.
+        The triage list calls this before it shows (one cheap query, exact to the second);
+        send_pending_notifications calls it too, from cron, so the index cards and any other
+        reader are never more than a few minutes behind. A stored-and-refreshed rank rather
+        than a CASE in ORDER BY: the CASE sorted every row on every page (1.2 s at 100,000
+        rows; bench/RESULTS.md, "The triage order")."""
+        rank = queue_rank_expression(now)
+        return self.open().filter(urgent=False).exclude(queue_rank=rank).update(queue_rank=rank)
 
     def duplicates_of(self, request_obj):
         """Other requests that may be from the same person: the same e-mail address (in any
@@ -94,24 +112,53 @@ class AppointmentRequestQuerySet(models.QuerySet):
         )
 
 
-def triage_ordering(now=None):
-    """What the front desk works first: urgent, then overdue or a callback due, then the other
-    open ones, then those waiting for a callback on a later day, then the finished ones; the
-    oldest first within each. An ORDER BY expression rather than an annotation, so that the
-    list's count and date range queries stay plain."""
+class QueueRank(models.IntegerChoices):
+    """What the front desk works first; the list sorts by it, then the oldest first."""
+
+    # Crisis language first, whatever its status, until staff clear the flag.
+    URGENT = 0, "Urgent"
+    DUE = 1, "Overdue, or a callback due"
+    OPEN = 2, "Open"
+    WAITING = 3, "Waiting for a callback on a later day"
+    FINISHED = 4, "Finished"
+
+
+# The list's order: the index request_queue_rank serves it, so a page reads 50 rows, not all.
+TRIAGE_ORDER = ["queue_rank", "created_at", "pk"]
+
+
+def queue_rank(request, now=None):
+    """The rank of `request` (an AppointmentRequest, saved or not) at `now`: stored on the row
+    by every write that changes its status, urgent flag or callback date. The same rules, in
+    SQL, are queue_rank_expression, which refreshes the ranks that time changes."""
+    if request.urgent:
+        return QueueRank.URGENT
+    if request.status not in AppointmentRequest.OPEN_STATUSES:
+        return QueueRank.FINISHED
+    today = timezone.localdate(now)
+    callback = request.callback_due_on
+    if callback and callback > today:
+        return QueueRank.WAITING
+    if (callback and callback <= today) or request.created_at < overdue_cutoff(now):
+        return QueueRank.DUE
+    return QueueRank.OPEN
+
+
+def queue_rank_expression(now=None):
+    """queue_rank's rules as an SQL expression over a row's columns, for the UPDATE that
+    refreshes the ranks (AppointmentRequestQuerySet.refresh_queue_ranks) and the migration that
+    set them first. A test holds the two to the same answers."""
     is_open = models.Q(status__in=AppointmentRequest.OPEN_STATUSES)
     today = timezone.localdate(now)
-    rank = models.Case(
-        # Crisis language first, whatever its status, until staff clear the flag.
-        models.When(urgent=True, then=0),
-        models.When(is_open & overdue_q(now), then=1),
-        models.When(is_open & models.Q(callback_due_on__lte=today), then=1),
-        models.When(is_open & models.Q(callback_due_on__gt=today), then=3),
-        models.When(is_open, then=2),
-        default=4,
-        output_field=models.IntegerField(),
+    return models.Case(
+        models.When(urgent=True, then=QueueRank.URGENT),
+        models.When(is_open & overdue_q(now), then=QueueRank.DUE),
+        models.When(is_open & models.Q(callback_due_on__lte=today), then=QueueRank.DUE),
+        models.When(is_open & models.Q(callback_due_on__gt=today), then=QueueRank.WAITING),
+        models.When(is_open, then=QueueRank.OPEN),
+        default=QueueRank.FINISHED,
+        output_field=models.SmallIntegerField(),
     )
-    return [rank.asc(), "created_at", "pk"]
 
 
 def overdue_q(now=None):
@@ -239,6 +286,12 @@ class AppointmentRequest(models.Model):
 
     # Set from the latest call attempt (log_call), so the list can sort and filter on it.
     callback_due_on = models.DateField("callback due", null=True, blank=True)
+    # Where the request stands in the front desk's order (QueueRank): set by every write that
+    # changes status, urgent or callback_due_on, and refreshed for the passing of time by
+    # AppointmentRequestQuerySet.refresh_queue_ranks.
+    queue_rank = models.SmallIntegerField(
+        choices=QueueRank.choices, default=QueueRank.OPEN, editable=False
+    )
 
     staff_notified_at = models.DateTimeField(null=True, blank=True)
     patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
@@ -257,6 +310,8 @@ class AppointmentRequest(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["-urgent", "-created_at"], name="request_urgent_received"),
+            # The triage list's order (TRIAGE_ORDER): a page walks the index and stops.
+            models.Index(fields=["queue_rank", "created_at", "id"], name="request_queue_rank"),
             # For possible duplicates: the same e-mail (in any case) or phone, near in time.
             models.Index(Lower("email"), "created_at", name="request_email_received"),
             models.Index(fields=["phone", "created_at"], name="request_phone_received"),
@@ -279,19 +334,27 @@ class AppointmentRequest(models.Model):
     def save(self, *args, **kwargs):
         if self._state.adding and not self.urgent:
             self.urgent = mentions_crisis(*(getattr(self, f) for f in self.FREE_TEXT_FIELDS))
+        self.queue_rank = queue_rank(self)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "queue_rank"}
         super().save(*args, **kwargs)
 
     def clear_urgent(self, by):
         """Take the urgent flag off on behalf of `by`, with an audit entry. Returns False if
         it was not set."""
         with transaction.atomic():
-            cleared = AppointmentRequest.objects.filter(pk=self.pk, urgent=True).update(
-                urgent=False
-            )
+            stored = AppointmentRequest.objects.select_for_update().get(pk=self.pk)
+            cleared = stored.urgent
             if cleared:
+                stored.urgent = False
+                stored.queue_rank = queue_rank(stored)
+                AppointmentRequest.objects.filter(pk=self.pk).update(
+                    urgent=False, queue_rank=stored.queue_rank
+                )
                 AuditEntry.record(by, AuditEntry.Action.CHANGED, self.reference, "urgent → cleared")
         self.urgent = False
-        return bool(cleared)
+        self.queue_rank = stored.queue_rank
+        return cleared
 
     def get_admin_url(self):
         return reverse("admin:appointments_appointmentrequest_change", args=[self.pk])
@@ -328,13 +391,17 @@ class AppointmentRequest(models.Model):
                     changed_by=by,
                     changed_at=changes["status_changed_at"],
                 )
+            # Its place in the front desk's order, from the stored row with the changes made.
+            for name, value in changes.items():
+                setattr(stored, name, value)
+            changes["queue_rank"] = queue_rank(stored)
             AppointmentRequest.objects.filter(pk=self.pk).update(**changes)
             for name, value in changes.items():
                 setattr(self, name, value)
             AuditEntry.record(
                 by, AuditEntry.Action.CHANGED, self.reference, self._change_text(changes)
             )
-        return [name for name in changes if name != "status_changed_at"]
+        return [name for name in changes if name not in {"status_changed_at", "queue_rank"}]
 
     def _change_text(self, changes):
         """What the audit trail says about a change: "status → Contacted, assignee → ann"."""
@@ -356,6 +423,8 @@ class AppointmentRequest(models.Model):
         """Record a call attempt by `by` and its audit entry, all or nothing; the request's next
         callback becomes `callback_on` (None: none booked)."""
         with transaction.atomic():
+            stored = AppointmentRequest.objects.select_for_update().get(pk=self.pk)
+            stored.callback_due_on = callback_on
             attempt = CallAttempt.objects.create(
                 request=self,
                 outcome=outcome,
@@ -363,7 +432,10 @@ class AppointmentRequest(models.Model):
                 at=at or timezone.now(),
                 next_callback_on=callback_on,
             )
-            AppointmentRequest.objects.filter(pk=self.pk).update(callback_due_on=callback_on)
+            self.queue_rank = queue_rank(stored)
+            AppointmentRequest.objects.filter(pk=self.pk).update(
+                callback_due_on=callback_on, queue_rank=self.queue_rank
+            )
             self.callback_due_on = callback_on
             # The outcome's name and the date only: nothing the patient said.
             detail = attempt.get_outcome_display()
@@ -498,22 +570,27 @@ class AuditEntry(models.Model):
 
     @classmethod
     def record(cls, user, action, reference="", detail=""):
-        return cls.record_each(user, action, [reference], detail)[0]
+        # One INSERT on its own: bulk_create would wrap it in a transaction, which on SQLite is
+        # two more statements (BEGIN IMMEDIATE, COMMIT) on every list and request page.
+        return cls.objects.create(**cls._values(user, action, reference, detail))
 
     @classmethod
     def record_each(cls, user, action, references, detail=""):
         """One entry per reference, all written in one query."""
-        actor = user if getattr(user, "is_authenticated", False) else None
         return cls.objects.bulk_create(
-            cls(
-                actor=actor,
-                actor_username=actor.get_username() if actor else "system",
-                action=action,
-                reference=reference,
-                detail=detail[:500],
-            )
-            for reference in references
+            cls(**cls._values(user, action, reference, detail)) for reference in references
         )
+
+    @staticmethod
+    def _values(user, action, reference, detail):
+        actor = user if getattr(user, "is_authenticated", False) else None
+        return {
+            "actor": actor,
+            "actor_username": actor.get_username() if actor else "system",
+            "action": action,
+            "reference": reference,
+            "detail": detail[:500],
+        }
 
 
 class RateCounter(models.Model):

@@ -95,7 +95,10 @@ def range_date_hierarchy(cl):
     def link(filters):
         return cl.get_query_string(filters, [f"{field}__"])
 
-    span = cl.queryset.aggregate(first=Min(field), last=Max(field))
+    # The list's paginator finds the range with its count (admin.CountAndSpanPaginator).
+    span = getattr(cl.paginator, "span", None) or cl.queryset.aggregate(
+        first=Min(field), last=Max(field)
+    )
     if not span["first"]:
         return {"show": False}
     first, last = timezone.localtime(span["first"]), timezone.localtime(span["last"])

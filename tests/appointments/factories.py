@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from appointments.models import AppointmentRequest, new_reference
+from appointments.models import AppointmentRequest, new_reference, queue_rank
 
 _counter = iter(range(1_000_000))
 
@@ -56,4 +56,6 @@ def make_many(count, **fields):
         )
         for i in range(count)
     ]
+    for row in rows:
+        row.queue_rank = queue_rank(row, now)  # bulk_create does not call save()
     AppointmentRequest.objects.bulk_create(rows, batch_size=2000)
