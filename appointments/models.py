@@ -50,20 +50,33 @@ class AppointmentRequestQuerySet(models.QuerySet):
         return self.order_by(*TRIAGE_ORDER)
 
     def refresh_queue_ranks(self, now=None):
-        """Bring the stored queue ranks up to date with the time: one UPDATE, and only of the
-        rows whose rank differs. Returns how many moved.
+        """Bring the stored queue ranks up to date with the time: one UPDATE, of the rows whose
+        rank differs. Returns how many moved.
 
-        Writes keep the rank right (save, triage, log_call, clear_urgent); what changes
-        without a write is time: a request becomes overdue, a booked callback's day arrives.
-        Both only move an open request, and only towards "due", so only the open rows are
-        read, through the status index; finished and urgent ranks never change with time.
-        The triage list calls this before it shows (one cheap query, exact to the second);
-        send_pending_notifications calls it too, from cron, so the index cards and any other
-        reader are never more than a few minutes behind. A stored-and-refreshed rank rather
-        than a CASE in ORDER BY: the CASE sorted every row on every page (1.2 s at 100,000
-        rows; bench/RESULTS.md, "The triage order")."""
+        Why a stored rank refreshed like this, rather than the rules in ORDER BY: no index
+        serves a CASE, so every page sorted every row (1.2 s at 100,000 rows; bench/RESULTS.md,
+        "The triage order"). The writes keep the rank right (save, triage, log_call,
+        clear_urgent); what changes without a write is time, and time moves only open,
+        non-urgent requests. The triage list calls this before it reads (one query, so the
+        order is exact to the second); send_pending_notifications, which cron runs every few
+        minutes, calls it too, for every other reader of the rank.
+
+        It reads only the rows time can move, through indexes: those ranked open or waiting (a
+        request comes due, a booked callback's day arrives), and those received since the
+        overdue cutoff, because the cutoff counts business days and so steps back over a
+        weekend (at 9:00 on Monday it is earlier than at 10:00 on Sunday): a request overdue on
+        Sunday can be "open" again on Monday, as under the rules it replaces. The rows ranked
+        due before the cutoff, nearly all open rows when the desk falls behind, stay due."""
         rank = queue_rank_expression(now)
-        return self.open().filter(urgent=False).exclude(queue_rank=rank).update(queue_rank=rank)
+        may_move = models.Q(queue_rank__in=[QueueRank.OPEN, QueueRank.WAITING]) | models.Q(
+            created_at__gte=overdue_cutoff(now)
+        )
+        return (
+            self.open()
+            .filter(may_move, urgent=False)
+            .exclude(queue_rank=rank)
+            .update(queue_rank=rank)
+        )
 
     def duplicates_of(self, request_obj):
         """Other requests that may be from the same person: the same e-mail address (in any

@@ -170,3 +170,28 @@ def test_the_list_page_runs_at_most_eight_queries(desk, django_assert_max_num_qu
     with django_assert_max_num_queries(8):
         response = browser.get(LIST + query)
     assert response.status_code == 200 and rows(response)
+
+
+def test_a_request_overdue_over_the_weekend_is_open_again_on_monday_morning(desk, settings):
+    # The cutoff counts business days, so it steps back when the weekend ends: at 9:00 on
+    # Monday a day's wait reaches Friday 9:00, at 10:00 on Sunday it reached Friday 10:00.
+    settings.APPOINTMENT_OVERDUE_BUSINESS_DAYS = 1
+    user, signed_in = desk
+    zone = timezone.get_current_timezone()
+
+    def at(day, hour, minute=0):
+        return timezone.datetime(2026, 11, day, hour, minute, tzinfo=zone)
+
+    old = make_request(created_at=at(26, 8))
+    friday = make_request(created_at=at(27, 9, 30))
+    saturday = make_request(created_at=at(28, 12))
+    called_back = make_request(created_at=at(29, 8), callback_due_on=at(29, 8).date())
+    sunday, monday = at(29, 10), at(30, 9)
+    assert list_seen_at(sunday, user, signed_in) == order_worked_out_in_full(sunday)
+    assert order_worked_out_in_full(sunday) == [
+        str(r.pk) for r in (old, friday, called_back, saturday)
+    ]
+    assert list_seen_at(monday, user, signed_in) == order_worked_out_in_full(monday)
+    assert order_worked_out_in_full(monday) == [
+        str(r.pk) for r in (old, called_back, friday, saturday)
+    ]
