@@ -68,12 +68,17 @@ class AppointmentRequestQuerySet(models.QuerySet):
         Sunday can be "open" again on Monday, as under the rules it replaces. The rows ranked
         due before the cutoff, nearly all open rows when the desk falls behind, stay due."""
         rank = queue_rank_expression(now)
-        may_move = models.Q(queue_rank__in=[QueueRank.OPEN, QueueRank.WAITING]) | models.Q(
-            created_at__gte=overdue_cutoff(now)
+        ranked = AppointmentRequest.objects.order_by()
+        # Two lookups in the request_queue_rank index, joined: an OR of the two conditions
+        # makes SQLite read every open row instead (20 ms rather than 1 at 100,000 rows).
+        waiting_or_open = ranked.filter(queue_rank__in=[QueueRank.OPEN, QueueRank.WAITING])
+        due_since_cutoff = ranked.filter(
+            queue_rank=QueueRank.DUE, created_at__gte=overdue_cutoff(now)
         )
+        may_move = waiting_or_open.values("pk").union(due_since_cutoff.values("pk"), all=True)
         return (
             self.open()
-            .filter(may_move, urgent=False)
+            .filter(pk__in=may_move, urgent=False)
             .exclude(queue_rank=rank)
             .update(queue_rank=rank)
         )
