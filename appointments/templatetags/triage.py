@@ -95,7 +95,7 @@ def range_date_hierarchy(cl):
     def link(filters):
         return cl.get_query_string(filters, [f"{field}__"])
 
-    # The list's paginator finds the range with its count (admin.CountAndSpanPaginator).
+    # The list's paginator finds the range with its count (admin.TriagePaginator).
     span = getattr(cl.paginator, "span", None) or cl.queryset.aggregate(
         first=Min(field), last=Max(field)
     )
