@@ -60,7 +60,7 @@ def _staff_message_in_english(request_obj):
 def _patient_message(request_obj):
     """The acknowledgement, in the language of the page the patient sent the form from. (A
     worker has no request, hence no language of its own: it is set here.)"""
-    clinic = get_clinic()
+    clinic = get_clinic(request_obj.language)  # its reply promise in that language too
     context = {
         "reference": request_obj.reference,
         "clinic": clinic,

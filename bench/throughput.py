@@ -67,6 +67,7 @@ def measure(name, duration, rounds, extra_env):
     The machine's load drifts (other work shares its cores), so the stylesheet is measured
     before and after every page, each page is compared with the mean of those two, and with
     several rounds the median ratio is reported."""
+    loads = [load_average()]
     ratios = {path: [] for _label, path, _target in PAGES}
     failures = {path: [0, ""] for _label, path, _target in PAGES}
     with production_server(**extra_env) as (base, _env, _manage):
@@ -89,7 +90,13 @@ def measure(name, duration, rounds, extra_env):
         for label, path, target in PAGES
     ]
     reference = sum(static) / len(static)
-    return reference, [("static CSS (whitenoise, hashed)", "1", 1.0, 0, ""), *rows]
+    loads.append(load_average())
+    return reference, [("static CSS (whitenoise, hashed)", "1", 1.0, 0, ""), *rows], loads
+
+
+def load_average():
+    """The 1-minute load average: the machine is shared, and a busy one lowers every rate."""
+    return float(Path("/proc/loadavg").read_text().split()[0])
 
 
 def machine():
@@ -114,7 +121,12 @@ def write(results, duration, rounds):
         "`make serve` (gunicorn, 5 workers, DJANGO_INSECURE_HTTP=1) on loopback; the client "
         "shares the two cores with the server. Each cell is the URL's requests a second as a "
         "ratio to the hashed stylesheet that whitenoise serves in the same run (its rate in "
-        f"the first row), measured just before and just after it; the median of {rounds} rounds.",
+        f"the first row), measured just before and just after it; the median of {rounds} rounds. "
+        "Load average (1 min) at the start and end of each configuration: "
+        + "; ".join(
+            f"{name} {start:.2f} to {end:.2f}" for name, (_, _, (start, end)) in results.items()
+        )
+        + ".",
         "",
         "| URL | target | " + " | ".join(configs) + " |",
         "|---|---:|" + "---:|" * len(configs),
@@ -124,7 +136,7 @@ def write(results, duration, rounds):
         target = next(iter(results.values()))[1][i][1]
         cells = []
         for config in configs:
-            reference, rows = results[config]
+            reference, rows, _loads = results[config]
             _, _, ratio, bad, errors = rows[i]
             cell = f"{ratio:.2f}"
             if i == 0:

@@ -28,7 +28,7 @@ from markdown.treeprocessors import Treeprocessor
 from clinic_site.cache import bump_content_version
 from clinic_site.clinic import get_clinic
 
-from . import images, search
+from . import images
 from .forms import ArticleFrontMatter, PageFrontMatter
 from .models import Article, Page, Tag
 
@@ -211,7 +211,7 @@ CLINIC_FACTS = {"name", "phone", "reply_within"}
 def _with_clinic_facts(body, rel):
     """The body with each {clinic.fact} replaced by the fact, and the facts it used (for the
     hash, so that a changed fact re-renders the file)."""
-    clinic, used = get_clinic(), []
+    clinic, used = get_clinic("en"), []  # the texts are English
 
     def fact(match):
         name = match.group(1)
@@ -434,8 +434,8 @@ def sync_content(content_dir=None):
         _unpublish_missing(Page, [i["fields"]["slug"] for i in pages], broken_pages, report)
         if report.changed:
             _link_content()
-            search.rebuild_index()
-        # Cached pages are dropped once the new content is visible to other connections.
+        # Cached pages (and each process's search index) are dropped once the new content is
+        # visible to other connections.
         transaction.on_commit(bump_content_version)
     return report
 

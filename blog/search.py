@@ -1,20 +1,23 @@
 """Full-text search over published articles, with title matches ranked first.
 
-PostgreSQL: its own full-text search (English stemming, weights, websearch syntax).
-SQLite: an FTS5 table (porter stemming), rebuilt at each content sync. Both return the same
-thing: the matching articles' ids, best first.
+Each process keeps the published articles in an in-memory SQLite FTS5 table (porter stemming),
+built once per content version (clinic_site.cache.kept_for_content): a search is a query in the
+process's own memory, with no round trip to the database, on SQLite and on PostgreSQL alike, so
+both configurations find the same articles. What a visitor typed is never kept: only the
+articles are. The index holds every published article's title and text; for a clinic's blog
+(tens or hundreds of articles) that is a few megabytes a process at most.
 """
 
 import re
+import sqlite3
+import threading
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-from django.db import connection
-from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
+
+from clinic_site.cache import kept_for_content
 
 from .models import Article
 
-FTS_TABLE = "blog_article_fts"
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 
 
@@ -23,69 +26,48 @@ def search_ids(query):
     words = WORD_RE.findall(query.lower())[:12]
     if not words:
         return []
-    if connection.vendor == "postgresql":
-        return _postgres(words)
-    return _sqlite(words)
+    return kept_for_content("search-index", build_index).search(words, timezone.localdate())
 
 
-def _postgres(words):
-    # Words are \w+ only, so the raw tsquery holds no syntax a visitor typed; :* matches
-    # prefixes, as the SQLite query does.
-    query = SearchQuery(" & ".join(f"{w}:*" for w in words), config="english", search_type="raw")
-    vector = SearchVector("title", weight="A", config="english") + SearchVector(
-        "body_text", weight="B", config="english"
-    )
-    return list(
-        Article.objects.published()
-        .annotate(document=vector, title_document=SearchVector("title", config="english"))
-        .filter(document=query)
-        .annotate(
-            rank=SearchRank(vector, query),
-            in_title=Case(
-                When(title_document=query, then=Value(1)),
-                default=Value(0),
-                output_field=IntegerField(),
-            ),
+def build_index():
+    """The index of the articles published now or later (an article dated tomorrow shows from
+    tomorrow on, without a new content version)."""
+    return Index(
+        Article.objects.filter(is_published=True).values_list(
+            "pk", "title", "body_text", "published_on"
         )
-        .order_by("-in_title", "-rank", "-published_on")
-        .values_list("pk", flat=True)
     )
+
+
+class Index:
+    def __init__(self, rows):
+        # One connection, shared by the process's threads under a lock (a query takes tens of
+        # microseconds); gunicorn's sync workers have one thread anyway.
+        self.db = sqlite3.connect(":memory:", check_same_thread=False)
+        self.lock = threading.Lock()
+        self.db.execute(
+            "CREATE VIRTUAL TABLE articles USING fts5(title, body, published_on UNINDEXED,"
+            " tokenize = 'porter unicode61 remove_diacritics 2')"
+        )
+        self.db.executemany(
+            "INSERT INTO articles (rowid, title, body, published_on) VALUES (?, ?, ?, ?)",
+            [(pk, title, body, published.isoformat()) for pk, title, body, published in rows],
+        )
+
+    def search(self, words, today):
+        sql = (
+            "SELECT rowid, rowid IN (SELECT rowid FROM articles WHERE articles MATCH ?) AS in_title"
+            " FROM articles WHERE articles MATCH ? AND published_on <= ?"
+            " ORDER BY in_title DESC, bm25(articles, 10.0, 1.0), published_on DESC"
+        )
+        with self.lock:
+            rows = self.db.execute(
+                sql, [_fts_query(words, "title"), _fts_query(words), today.isoformat()]
+            ).fetchall()
+        return [row[0] for row in rows]
 
 
 def _fts_query(words, column=None):
     # Each word is quoted, so nothing a visitor types is read as FTS5 syntax; * matches prefixes.
     terms = " ".join('"{}"*'.format(word.replace('"', '""')) for word in words)
     return f"{column} : ({terms})" if column else terms
-
-
-def _sqlite(words):
-    sql = (
-        f"SELECT f.rowid, f.rowid IN"  # noqa: S608 (the table name is a constant)
-        f" (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s) AS in_title"
-        f" FROM {FTS_TABLE} f JOIN {Article._meta.db_table} a ON a.id = f.rowid"
-        f" WHERE {FTS_TABLE} MATCH %s AND a.is_published AND a.published_on <= %s"
-        f" ORDER BY in_title DESC, bm25({FTS_TABLE}, 10.0, 1.0), a.published_on DESC"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_fts_query(words, "title"), _fts_query(words), timezone.localdate()])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def rebuild_index():
-    """Refill the SQLite FTS table from the published articles (PostgreSQL needs no index
-    table: it searches the article rows themselves)."""
-    if connection.vendor != "sqlite":
-        return
-    rows = Article.objects.published().values_list("pk", "title", "body_text")
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608
-        cursor.executemany(
-            f"INSERT INTO {FTS_TABLE} (rowid, title, body) VALUES (%s, %s, %s)",  # noqa: S608
-            list(rows),
-        )
-
-
-def order_by_ids(queryset, ids):
-    """`queryset` restricted to `ids`, in that order."""
-    ordering = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)])
-    return queryset.filter(pk__in=ids).order_by(ordering)

@@ -4,7 +4,15 @@ from django.urls import reverse
 from .models import Article, Page, Tag
 
 
-class ArticleSitemap(Sitemap):
+class BothLanguages(Sitemap):
+    """Each page at its English and its Spanish address, each naming the other (hreflang)."""
+
+    i18n = True
+    alternates = True
+    x_default = True
+
+
+class ArticleSitemap(BothLanguages):
     def items(self):
         return Article.objects.published()
 
@@ -12,7 +20,7 @@ class ArticleSitemap(Sitemap):
         return item.modified_on
 
 
-class PageSitemap(Sitemap):
+class PageSitemap(BothLanguages):
     def items(self):
         return Page.objects.published()
 
@@ -20,12 +28,12 @@ class PageSitemap(Sitemap):
         return item.updated_on
 
 
-class TagSitemap(Sitemap):
+class TagSitemap(BothLanguages):
     def items(self):
         return Tag.objects.filter(articles__in=Article.objects.published()).distinct()
 
 
-class StaticSitemap(Sitemap):
+class StaticSitemap(BothLanguages):
     """Pages that are views rather than content files."""
 
     names = ["home", "services", "blog:list", "appointments:contact"]

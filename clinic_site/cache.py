@@ -80,6 +80,7 @@ class _Local:
         self.checked_at = float("-inf")
         self.down_until = float("-inf")
         self.pages = OrderedDict()
+        self.kept = {}
 
 
 _local = _Local()
@@ -103,6 +104,7 @@ def _remember_version(version, now):
     with _local.lock:
         if version != _local.version:
             _local.pages.clear()
+            _local.kept.clear()
         _local.version, _local.checked_at = version, now
 
 
@@ -110,6 +112,29 @@ def bump_content_version():
     version = time.time_ns()
     cache.set(VERSION_KEY, version, timeout=None)
     _remember_version(version, time.monotonic())
+
+
+def kept_for_content(key, make):
+    """make(), kept in this process until the content changes: the parts that every visitor's
+    page shares for one content version (the search page's shell, an article's card).
+
+    Only for what is the same for every visitor and holds nothing a visitor typed. With the
+    shared cache down (or in development) nothing is kept: make() runs each time."""
+    if settings.DEBUG or time.monotonic() < _local.down_until:
+        return make()
+    try:
+        version = content_version()
+    except Exception:
+        logger.exception("Shared cache unavailable: content version unknown")
+        return make()
+    found = _local.kept.get(key)
+    if found is not None and found[0] == version:
+        return found[1]
+    value = make()
+    with _local.lock:
+        if version == _local.version:
+            _local.kept[key] = (version, value)
+    return value
 
 
 def public_page(view):

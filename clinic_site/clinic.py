@@ -1,5 +1,9 @@
 """The clinic's facts (name, address, phone, hours, reply promise), read once from one TOML
-file. Hours are optional: when they are not known, pages ask people to call for them."""
+file. Hours are optional: when they are not known, pages ask people to call for them.
+
+The words among them (the reply promise, the days of the hours) are given in each of the site's
+languages: a `[es]` table overrides them for the Spanish pages (and `label_es` an hours block's
+days), so a Spanish page never promises "one business day" in English."""
 
 import tomllib
 from dataclasses import dataclass, field
@@ -7,6 +11,10 @@ from datetime import time
 from functools import cache
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import formats
+from django.utils.translation import get_language, gettext, override
 
 
 @dataclass(frozen=True)
@@ -16,9 +24,18 @@ class Hours:
     opens: time
     closes: time
 
+    language: str = "en"
+
     @property
     def display(self):
-        return f"{self.label}, {_clock(self.opens)} to {_clock(self.closes)}"
+        if self.language == "en":
+            return f"{self.label}, {_clock(self.opens)} to {_clock(self.closes)}"
+        with override(self.language):
+            return gettext("%(days)s, %(opens)s to %(closes)s") % {
+                "days": self.label,
+                "opens": formats.time_format(self.opens),
+                "closes": formats.time_format(self.closes),
+            }
 
 
 @dataclass(frozen=True)
@@ -50,21 +67,36 @@ def _clock(value):
     return text.replace(":00", "")
 
 
-def load_clinic(path):
+def load_clinic(path, language="en"):
     with open(path, "rb") as fh:
         data = tomllib.load(fh)
+    # Each language's own words; English is the file's top level.
+    translated = {code: data.pop(code, {}) for code, _name in settings.LANGUAGES}
     hours = tuple(
         Hours(
             days=tuple(entry["days"]),
-            label=entry["label"],
+            label=entry.get(f"label_{language}", entry["label"]),
             opens=time.fromisoformat(entry["opens"]),
             closes=time.fromisoformat(entry["closes"]),
+            language=language,
         )
         for entry in data.pop("hours", [])
     )
-    return Clinic(hours=hours, **data)
+    return Clinic(hours=hours, **(data | translated.get(language, {})))
+
+
+def get_clinic(language=None):
+    """The clinic's facts in `language` (default: the language of the page being made)."""
+    return _clinic_in(language or get_language() or settings.LANGUAGE_CODE)
 
 
 @cache
-def get_clinic():
-    return load_clinic(settings.CLINIC_FILE)
+def _clinic_in(language):
+    return load_clinic(settings.CLINIC_FILE, language)
+
+
+@receiver(setting_changed)
+def _read_again(setting, **kwargs):
+    # Tests point CLINIC_FILE at another file.
+    if setting in ("CLINIC_FILE", "LANGUAGES"):
+        _clinic_in.cache_clear()

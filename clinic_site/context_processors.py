@@ -37,7 +37,9 @@ def _links(request, entries):
         url = _reverse(name, args, prefix, language)
         path = getattr(request, "path", "")
         # aria-current: "page" on the page itself, "true" on a page inside its section.
-        current = "page" if path == url else "true" if url != "/" and path.startswith(url) else ""
+        current = (
+            "page" if path == url else "true" if name != "home" and path.startswith(url) else ""
+        )
         links.append({"label": label, "url": url, "current": current, "name": name})
     return links
 
@@ -58,4 +60,7 @@ def clinic(request):
         "nav_items": _links(request, NAV),
         "footer_links": _links(request, FOOTER_LINKS),
         "languages": languages(request),
+        # The clinic's texts (content/) are English until a clinician reviews a translation:
+        # pages in another language mark them lang="en".
+        "content_in_english": get_language() != "en",
     }

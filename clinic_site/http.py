@@ -2,17 +2,26 @@
 
 from django.conf import settings
 from django.shortcuts import render
+from django.utils import translation
+
+
+def page_language(request):
+    """The language of the page asked for, from its URL (/es/...): known even before
+    LocaleMiddleware has run, as when a request is refused at the door."""
+    return translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
 
 
 def error_page(request, status, title, message):
     """The branded error page (templates/error.html) with `status`: the phone and crisis line
-    on it, and nothing of what was sent."""
-    return render(
-        request,
-        "error.html",
-        {"status": status, "title": title, "message": message},
-        status=status,
-    )
+    on it, and nothing of what was sent. `title` and `message` are lazy translations, rendered
+    in the page's language."""
+    with translation.override(page_language(request)):
+        return render(
+            request,
+            "error.html",
+            {"status": status, "title": title, "message": message},
+            status=status,
+        )
 
 
 def client_ip(request):

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from .http import error_page
 from .views import healthz
@@ -64,8 +65,8 @@ def body_limits(get_response):
             return error_page(
                 request,
                 413,
-                "Your request is too long to send",
-                "Please shorten your message and send it again.",
+                _("Your request is too long to send"),
+                _("Please shorten your message and send it again."),
             )
         if length < 0 or "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
             return _unreadable(request, 400)
@@ -77,4 +78,6 @@ def body_limits(get_response):
 
 
 def _unreadable(request, status):
-    return error_page(request, status, "We could not read your request", "Please send it again.")
+    return error_page(
+        request, status, _("We could not read your request"), _("Please send it again.")
+    )

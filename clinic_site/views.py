@@ -5,10 +5,12 @@ from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.template import loader
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from .clinic import get_clinic
-from .http import error_page
+from .http import error_page, page_language
 
 logger = logging.getLogger(__name__)
 
@@ -55,13 +57,13 @@ def _answers(name, probe):
 
 def bad_request(request, exception=None):
     return error_page(
-        request, 400, "We could not understand that request", "Please go back and try again."
+        request, 400, _("We could not understand that request"), _("Please go back and try again.")
     )
 
 
 def permission_denied(request, exception=None):
     return error_page(
-        request, 403, "You cannot open this page", "You do not have access to this page."
+        request, 403, _("You cannot open this page"), _("You do not have access to this page.")
     )
 
 
@@ -70,9 +72,11 @@ def csrf_failure(request, reason=""):
     return error_page(
         request,
         403,
-        "Your form has expired",
-        "For your security, forms expire. Please go back, reload the page and send it again. "
-        "Your browser must allow cookies from this site.",
+        _("Your form has expired"),
+        _(
+            "For your security, forms expire. Please go back, reload the page and send it again. "
+            "Your browser must allow cookies from this site."
+        ),
     )
 
 
@@ -80,15 +84,16 @@ def page_not_found(request, exception=None):
     return error_page(
         request,
         404,
-        "We cannot find that page",
-        "The page may have moved. Try the home page or the links below.",
+        _("We cannot find that page"),
+        _("The page may have moved. Try the home page or the links below."),
     )
 
 
 def server_error(request):
     # Rendered without the request's context processors, the session or the database, so this
     # page works when the database is down or when the failure was in a context processor.
-    html = loader.render_to_string(
-        "500.html", {"clinic": get_clinic(), "status": 500, "request": request}
-    )
+    with translation.override(page_language(request)):
+        html = loader.render_to_string(
+            "500.html", {"clinic": get_clinic(), "status": 500, "request": request}
+        )
     return HttpResponse(html, status=500)

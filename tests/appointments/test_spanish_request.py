@@ -88,6 +88,7 @@ def test_a_spanish_request_is_stored_as_es_and_acknowledged_in_spanish(
     assert patient.body.startswith("Hola:\n")
     assert f"Su número de referencia: {request.reference}" in patient.body
     assert "llame o envíe un mensaje de texto al 988" in patient.body
+    assert "dentro de un día hábil" in patient.body  # the clinic's promise, in Spanish
     for typed in ("Ann", "Example", "Mi historia privada", "555"):
         assert typed not in patient.subject + patient.body
     # Staff read English, whatever the patient's language.

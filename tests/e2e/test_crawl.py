@@ -1,4 +1,5 @@
-"""Every public page, found by following links from the home page, checked in Chromium: no
+"""Every public page, in English and in Spanish (/es/, reached by the language switch), found by
+following links from the home page, checked in Chromium: no
 accessibility violations of any impact (axe-core), valid HTML (Nu HTML Checker), nothing loaded
 from another host, the basics search engines and screen readers need, the security headers, no
 broken links (to a page or to a #fragment), and no sideways scrolling on a 320px screen.
@@ -42,6 +43,8 @@ PAGE_BASICS = """() => ({
   h1: document.querySelectorAll("h1").length,
   lang: document.documentElement.lang.trim(),
   canonicals: [...document.querySelectorAll('link[rel="canonical"]')].map((link) => link.href),
+  alternates: Object.fromEntries([...document.querySelectorAll('link[rel="alternate"][hreflang]')]
+    .filter((link) => !link.type).map((link) => [link.hreflang, link.href])),
   noindex: !!document.querySelector('meta[name="robots"][content~="noindex"]'),
   missingTargets: [...document.querySelectorAll('a[href^="#"]')]
     .map((a) => a.getAttribute("href"))
@@ -129,6 +132,8 @@ def unlinked(page, base):
         ("/no-such-page/", 404),
         ("/blog/?q=spravato", 200),
         ("/blog/?q=zzzz", 200),
+        ("/es/no-such-page/", 404),
+        ("/es/blog/?q=spravato", 200),
     ]:
         document = Document(base + path, expected_status=status, indexed=False)
         check(page, document, page.goto(document.url))
@@ -193,7 +198,8 @@ def test_the_crawl_finds_every_kind_of_public_page(crawled, site_server):
                      "/about/", "/privacy/", "/accessibility/", "/blog/tags/therapy/",
                      "/blog/esketamine-therapy-for-treatment-resistant-depression/"):  # fmt: skip
         assert expected in found
-    assert len(documents) >= 20
+        assert "/es" + expected in found, f"the Spanish {expected} was not reached"
+    assert len(documents) >= 40
 
 
 def test_no_broken_internal_links(crawled):
@@ -301,8 +307,9 @@ def test_every_page_has_title_description_one_h1_lang_and_canonical(crawled, sit
             problems.append(f"{url}: meta descriptions {basics['descriptions']} (want one)")
         if basics["h1"] != 1:
             problems.append(f"{url}: {basics['h1']} <h1> elements (want one)")
-        if basics["lang"] != "en":
-            problems.append(f"{url}: html[lang] is {basics['lang']!r}")
+        language = "es" if urlsplit(url).path.startswith("/es/") else "en"
+        if basics["lang"] != language:
+            problems.append(f"{url}: html[lang] is {basics['lang']!r} (want {language!r})")
         # A page kept out of search engines (noindex) has no canonical address to name.
         canonicals = basics["canonicals"]
         needs_canonical = document.indexed or not basics["noindex"]
@@ -310,6 +317,32 @@ def test_every_page_has_title_description_one_h1_lang_and_canonical(crawled, sit
             len(canonicals) != 1 or not canonicals[0].startswith(site_server.url + "/")
         ):
             problems.append(f"{url}: canonical links {canonicals} (want one, on this site)")
+    assert not problems, report(problems)
+
+
+def test_every_indexed_page_names_itself_in_both_languages(crawled):
+    """hreflang: each page lists its English and Spanish addresses (and English as the
+    default), both of which were crawled and answered."""
+    documents, _ = crawled
+    # By path: /contact/?service=tms names the same two addresses as /contact/.
+    answered = {urlsplit(url).path for url, document in documents.items() if document.status == 200}
+    problems = []
+    for url, document in documents.items():
+        if not (document.checked and document.indexed and document.status == 200):
+            continue
+        alternates = document.basics["alternates"]
+        if set(alternates) != {"en", "es", "x-default"}:
+            problems.append(f"{url}: hreflang alternates {sorted(alternates)}")
+            continue
+        if urlsplit(url).path not in {urlsplit(alternates[code]).path for code in ("en", "es")}:
+            problems.append(f"{url}: not among its own alternates {alternates}")
+        if alternates["x-default"] != alternates["en"]:
+            problems.append(f"{url}: x-default is not the English page")
+        problems += [
+            f"{url}: its {code} version {href} was not reached"
+            for code, href in alternates.items()
+            if urlsplit(href).path not in answered
+        ]
     assert not problems, report(problems)
 
 

@@ -1,0 +1,117 @@
+"""How search keeps up with the content and stays cheap: every search runs the full-text query
+in the process's own index, which follows each content sync, and only the results are rendered
+for it; the page around them is rendered once per content version."""
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def results(client, query, **params):
+    html = client.get("/blog/", {"q": query, **params}).content.decode()
+    return re.findall(r'class="article-card__title"><a href="/blog/([^/]+)/">', html)
+
+
+@pytest.fixture
+def synced(content, django_capture_on_commit_callbacks):
+    """Sync as a release does: the commit tells every process that the content changed."""
+
+    def sync():
+        with django_capture_on_commit_callbacks(execute=True):
+            content.sync()
+
+    return sync
+
+
+@pytest.fixture
+def list_renders(monkeypatch):
+    """How many times the list page's whole template was rendered."""
+    import blog.views
+
+    calls = []
+    real_render = blog.views.render
+
+    def render(request, template, *args, **kwargs):
+        calls.append(template)
+        return real_render(request, template, *args, **kwargs)
+
+    monkeypatch.setattr(blog.views, "render", render)
+    return calls
+
+
+def test_an_edited_article_is_found_by_its_new_words_only(client, content, synced):
+    content.article("phases", title="Phases", body="Patients describe the induction phase.")
+    synced()
+    assert results(client, "induction") == ["phases"]
+    content.article("phases", title="Phases", body="Patients describe the maintenance phase.")
+    synced()
+    assert results(client, "induction") == []
+    assert results(client, "maintenance") == ["phases"]
+
+
+def test_a_removed_article_no_longer_matches(client, content, synced):
+    kept = content.article("kept", title="Kept esketamine")
+    gone = content.article("gone", title="Gone esketamine")
+    synced()
+    assert sorted(results(client, "esketamine")) == ["gone", "kept"]
+    gone.unlink()
+    synced()
+    assert results(client, "esketamine") == ["kept"]
+    assert kept.exists()
+
+
+def test_a_search_for_a_new_word_needs_no_database_query(
+    client, content, synced, django_assert_num_queries
+):
+    content.article("alpha", title="Alpha", body="Induction, then maintenance.")
+    synced()
+    assert results(client, "induction") == ["alpha"]
+    with django_assert_num_queries(0):
+        assert results(client, "maintenance") == ["alpha"]
+
+
+def test_the_page_around_the_results_is_rendered_once_per_content_version(
+    client, content, synced, list_renders
+):
+    content.article("alpha", title="Alpha", body="Induction phase.")
+    content.article("beta", title="Beta", body="Maintenance phase.")
+    synced()
+    first = client.get("/blog/", {"q": "induction"}).content.decode()
+    second = client.get("/blog/", {"q": "maintenance"}).content.decode()
+    assert list_renders == ["blog/article_list.html"]
+    # Each visitor sees their own search, and nothing of anyone else's.
+    assert "Search results for “induction”" in first and "maintenance" not in first.lower()
+    assert "Search results for “maintenance”" in second and "induction" not in second.lower()
+    assert 'value="maintenance"' in second and "1 article found" in second
+    content.article("beta", title="Beta renamed", body="Maintenance phase.")
+    synced()
+    assert "Beta renamed" in client.get("/blog/", {"q": "maintenance"}).content.decode()
+    assert list_renders == ["blog/article_list.html"] * 2
+
+
+def test_later_pages_of_a_search_keep_the_query(client, content, synced):
+    for day in range(1, 13):
+        content.article(f"post-{day:02d}", published=f"2025-03-{day:02d}", body="Esketamine.")
+    synced()
+    html = client.get("/blog/", {"q": "esketamine", "page": 2}).content.decode()
+    assert "Search results for “esketamine” (page 2)" in html
+    assert 'rel="canonical" href="https://testserver/blog/?page=2"' in html
+    assert 'href="?q=esketamine&amp;page=1" rel="prev"' in html
+    assert "12 articles found" in html
+    assert len(re.findall('class="card article-card"', html)) == 2
+
+
+def test_an_article_dated_tomorrow_is_found_from_tomorrow_on(client, content, synced, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    content.article("soon", title="Soon esketamine", published=tomorrow.isoformat())
+    synced()
+    assert results(client, "esketamine") == []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(timezone, "localdate", lambda *args: tomorrow)
+        assert results(client, "esketamine") == ["soon"]

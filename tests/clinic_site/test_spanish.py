@@ -1,0 +1,158 @@
+"""A Spanish-speaking patient finds the site in Spanish under /es/: the same pages, the site's
+own words translated, the crisis lines in Spanish, and the clinic's texts honestly marked as
+English until a clinician reviews a translation."""
+
+import re
+
+import pytest
+
+from clinic_site import cache as page_cache
+from clinic_site.clinic import get_clinic
+
+pytestmark = pytest.mark.django_db
+
+ARTICLE = "/blog/esketamine-therapy-for-treatment-resistant-depression/"
+
+
+@pytest.fixture(autouse=True)
+def _content(site_content):
+    page_cache._local.reset()
+    yield site_content
+    page_cache._local.reset()
+
+
+def html_of(client, url):
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return response.content.decode()
+
+
+def test_the_spanish_home_page_speaks_spanish(client):
+    html = html_of(client, "/es/")
+    assert '<html lang="es">' in html
+    assert "Ayuda para la depresión que no ha respondido al tratamiento" in html
+    nav = html.split('class="container site-nav"', 1)[1].split("</nav>", 1)[0]
+    for label, href in [
+        ("Inicio", "/es/"),
+        ("Servicios", "/es/services/"),
+        ("Contacto", "/es/contact/"),
+    ]:
+        assert f'href="{href}"' in nav and label in nav, label
+    # The promise comes from clinic.toml's [es] table, not in English.
+    assert "en un plazo de un día hábil" in html
+    assert "one business day" not in html
+
+
+def test_the_spanish_navigation_marks_the_section_not_the_home_page(client):
+    html = html_of(client, "/es/services/spravato/")
+    assert 'href="/es/services/" aria-current="true">Servicios' in html
+    assert 'href="/es/">Inicio</a>' in html  # not current: it is every page's prefix
+    assert 'href="/es/" aria-current="page">Inicio' in html_of(client, "/es/")
+
+
+def test_the_crisis_lines_in_spanish_name_988_and_911_and_how_to_reach_spanish_counselors(client):
+    for url in ("/es/", "/es/services/", "/es/about/"):
+        html = html_of(client, url)
+        assert "¿Está en crisis? Pida ayuda ahora" in html
+        assert html.count('href="tel:988"') == 1 and html.count('href="tel:911"') == 1
+        assert "marque 2" in html and "AYUDA" in html
+        # What we could not source in Spanish is left out rather than guessed.
+        assert "741741" not in html
+    english = html_of(client, "/about/")
+    assert "In crisis? Get help now" in english and 'href="sms:741741"' in english
+
+
+def test_an_article_in_spanish_says_it_is_in_english_and_links_to_the_english_page(client):
+    html = html_of(client, "/es" + ARTICLE)
+    assert '<html lang="es">' in html
+    assert (
+        "Este texto está en inglés hasta que un profesional clínico revise una traducción" in html
+    )
+    assert f'<a href="{ARTICLE}" hreflang="en">léalo en el sitio en inglés</a>' in html
+    # The English text is marked, so a screen reader reads it with an English voice.
+    assert re.search(r'<div class="article-body" lang="en">', html)
+    assert re.search(r'<h1 lang="en">', html)
+    assert "Solicitar una evaluación" in html
+    assert "min de lectura" in html
+    assert "de diciembre de 2025" in html  # the date in Spanish
+    english = html_of(client, ARTICLE)
+    assert "Este texto está en inglés" not in english
+    assert '<div class="article-body">' in english
+
+
+def test_every_page_links_to_itself_in_the_other_language(client):
+    for english in ("/", "/services/spravato/", "/blog/", ARTICLE, "/contact/", "/privacy/"):
+        spanish = "/es" + english
+        html = html_of(client, english)
+        assert (
+            f'class="language-switch" href="{spanish}" hreflang="es" lang="es">Español</a>' in html
+        )
+        assert f'<link rel="alternate" hreflang="es" href="https://testserver{spanish}">' in html
+        assert (
+            f'<link rel="alternate" hreflang="x-default" href="https://testserver{english}">'
+            in html
+        )
+        back = html_of(client, spanish)
+        assert (
+            f'class="language-switch" href="{english}" hreflang="en" lang="en">English</a>' in back
+        )
+        assert f'<link rel="canonical" href="https://testserver{spanish}">' in back
+
+
+def test_the_language_is_the_urls_not_the_browsers(client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '<html lang="en">' in html
+    html = client.get("/es/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="es">' in html
+
+
+def test_cached_pages_keep_their_language(client):
+    for _ in range(2):  # the second visit of each comes from the page cache
+        assert '<html lang="es">' in html_of(client, "/es/services/")
+        assert '<html lang="en">' in html_of(client, "/services/")
+    cached = client.get("/es/services/")
+    assert cached["Content-Language"] == "es"
+
+
+def test_an_unknown_spanish_address_gets_the_spanish_404_page(client):
+    response = client.get("/es/no-such-page/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert '<html lang="es">' in html
+    assert "No encontramos esa página" in html
+    assert 'href="/es/">Ir a la página de inicio</a>' in html
+
+
+def test_a_request_refused_at_the_door_is_explained_in_the_pages_language(client, settings):
+    response = client.post(
+        "/es/contact/",
+        data="x" * (settings.PUBLIC_MAX_BODY_BYTES + 1),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 413
+    assert "Su solicitud es demasiado larga para enviarla" in response.content.decode()
+
+
+def test_searching_in_spanish_keeps_the_page_spanish(client):
+    html = html_of(client, "/es/blog/?q=spravato")
+    assert '<html lang="es">' in html
+    assert re.search(r"\d+ artículos? encontrados? para “spravato”", html)
+    assert "Buscar artículos" in html
+    # The English search, after the Spanish one, is still English.
+    english = html_of(client, "/blog/?q=spravato")
+    assert re.search(r"\d+ articles? found for “spravato”", english)
+    assert "Buscar" not in english
+
+
+def test_the_sitemap_lists_both_languages(client):
+    xml = client.get("/sitemap.xml").content.decode()
+    for path in ("/", "/services/spravato/", ARTICLE, "/contact/"):
+        assert f"<loc>https://testserver{path}</loc>" in xml
+        assert f"<loc>https://testserver/es{path}</loc>" in xml
+    assert 'hreflang="es" href="https://testserver/es/services/spravato/"' in xml
+
+
+def test_the_clinics_facts_speak_each_language():
+    assert get_clinic("en").reply_within == "one business day"
+    assert get_clinic("es").reply_within == "un día hábil"
+    assert get_clinic("es").phone == get_clinic("en").phone
