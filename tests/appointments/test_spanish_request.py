@@ -87,7 +87,10 @@ def test_a_spanish_request_is_stored_as_es_and_acknowledged_in_spanish(
     assert patient.subject.endswith(f": recibimos su solicitud ({request.reference})")
     assert patient.body.startswith("Hola:\n")
     assert f"Su número de referencia: {request.reference}" in patient.body
+    # The crisis lines as the 988 Lifeline states them for Spanish speakers.
     assert "llame o envíe un mensaje de texto al 988" in patient.body
+    assert "para español, marque 2 o escriba AYUDA" in patient.body
+    assert "741741" not in patient.body
     assert "dentro de un día hábil" in patient.body  # the clinic's promise, in Spanish
     for typed in ("Ann", "Example", "Mi historia privada", "555"):
         assert typed not in patient.subject + patient.body
@@ -109,6 +112,8 @@ def test_an_english_request_stays_english(
     (patient,) = [m for m in mail.outbox if m.to == ["ann@example.org"]]
     assert patient.body.startswith("Hello,\n")
     assert "we received your request" in patient.subject
+    assert "within one business day" in patient.body
+    assert "- text HOME to 741741 (Crisis Text Line);\n- call 911" in patient.body
 
 
 def test_staff_see_each_requests_language_and_filter_by_it(make_staff, signed_in):
