@@ -138,17 +138,17 @@ def unlinked(page, base):
         document = Document(base + path, expected_status=status, indexed=False)
         check(page, document, page.goto(document.url))
         documents.append(document)
-    document = Document(
-        base + reverse("appointments:contact") + " (sent empty: every error)",
-        expected_status=400,
-        indexed=False,
-    )
-    page.goto(base + reverse("appointments:contact"))
-    with page.expect_navigation() as sent:
-        page.get_by_role("button", name="Send my request").click()
-    assert page.get_by_role("alert").is_visible(), "the form did not show its errors"
-    check(page, document, sent.value)
-    documents.append(document)
+    for prefix, button in [("", "Send my request"), ("/es", "Enviar mi solicitud")]:
+        contact = base + prefix + reverse("appointments:contact")
+        document = Document(
+            contact + " (sent empty: every error)", expected_status=400, indexed=False
+        )
+        page.goto(contact)
+        with page.expect_navigation() as sent:
+            page.get_by_role("button", name=button).click()
+        assert page.get_by_role("alert").is_visible(), f"{contact} did not show its errors"
+        check(page, document, sent.value)
+        documents.append(document)
     return documents
 
 
