@@ -3,8 +3,7 @@ sends a request with a mistake, puts it right, and gets the thank-you page and t
 acknowledgement in Spanish; the front desk sees "es" on the request.
 
 The form, the thank-you page and the e-mail are asserted word for word (their Spanish is this
-app's); other pages by their lang="es" and /es/ address only, since their words are translated
-elsewhere."""
+app's); the other pages by their lang="es", their address and a few of their Spanish words."""
 
 import re
 
@@ -34,8 +33,15 @@ def test_a_patient_requests_an_evaluation_in_spanish_and_staff_see_es(
     expect(page.locator("html")).to_have_attribute("lang", "es")
     screenshot(page, "1-home-es")
 
-    page.goto(site + "/es/services/spravato/")
+    # Servicios, then Spravato: the page's frame in Spanish, its clinical text in English (so
+    # marked), with one sentence saying so and a link to the English page.
+    page.get_by_role("navigation", name="Principal").get_by_role("link", name="Servicios").click()
+    expect(page).to_have_url(site + "/es/services/")
+    page.locator('main a[href="/es/services/spravato/"]').click()
     expect(page.locator("html")).to_have_attribute("lang", "es")
+    expect(page.get_by_text("Este texto está en inglés hasta que")).to_be_visible()
+    expect(page.locator(".article-body")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="¿Está en crisis? Pida ayuda ahora")).to_be_visible()
     screenshot(page, "2-spravato-es")
     page.locator('main a[href^="/es/contact/"]').first.click()
     expect(page).to_have_url(re.compile(r"/es/contact/(\?service=spravato)?$"))
