@@ -29,9 +29,12 @@ def contact(request):
     if request.method == "POST":
         return _submit(request)
     initial = {"form_token": new_form_token()}
+    context = {}
     if request.GET.get("service") in Service.values:
         initial["service"] = request.GET["service"]
-    return _form_page(request, AppointmentRequestForm(initial=initial))
+        # Switching language keeps the treatment chosen (a known value, nothing typed).
+        context["language_switch_query"] = f"?service={initial['service']}"
+    return _form_page(request, AppointmentRequestForm(initial=initial), context=context)
 
 
 @never_cache
@@ -57,8 +60,10 @@ def thanks(request):
     )
 
 
-def _form_page(request, form, status=200):
-    return render(request, "appointments/contact.html", {"form": form}, status=status)
+def _form_page(request, form, status=200, context=None):
+    return render(
+        request, "appointments/contact.html", {"form": form, **(context or {})}, status=status
+    )
 
 
 def _malformed(request):
