@@ -142,8 +142,15 @@ def test_the_export_names_each_requests_language(make_staff, signed_in):
 
 
 def test_the_kept_spanish_form_is_spanish_with_tokens_of_each_visitors_own(
-    site_content, settings, form_data
+    site_content, settings, form_data, monkeypatch
 ):
+    import appointments.views
+
+    rendered = []
+    real_render = appointments.views.render
+    monkeypatch.setattr(
+        appointments.views, "render", lambda *a, **k: rendered.append(a[1]) or real_render(*a, **k)
+    )
     settings.APPOINTMENT_MIN_FILL_SECONDS = 0
     visitors = [
         Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="testserver", enforce_csrf_checks=True)
@@ -155,6 +162,8 @@ def test_the_kept_spanish_form_is_spanish_with_tokens_of_each_visitors_own(
     for html in pages:
         assert '<html lang="es">' in html and "Enviar mi solicitud" in html
     assert hidden(pages[0], "form_token") != hidden(pages[1], "form_token")
+    # Rendered once in each language: the second Spanish visitor got the kept page.
+    assert len(rendered) == 2
     response = visitors[1].post(
         "/es/contact/",
         urlencoded(

@@ -117,11 +117,17 @@ def test_the_language_is_the_urls_not_the_browsers(client):
     assert '<html lang="es">' in html
 
 
-def test_cached_pages_keep_their_language(client):
-    for _ in range(2):  # the second visit of each comes from the page cache
+def test_spanish_pages_are_cached_like_english_ones_and_keep_their_language(
+    client, django_assert_num_queries
+):
+    for url in ("/es/services/", "/services/", "/es" + ARTICLE, "/es/blog/"):
+        client.get(url)
+    with django_assert_num_queries(0):  # the second visits come from the page cache
         assert '<html lang="es">' in html_of(client, "/es/services/")
         assert '<html lang="en">' in html_of(client, "/services/")
-    cached = client.get("/es/services/")
+        assert '<html lang="es">' in html_of(client, "/es" + ARTICLE)
+        assert '<html lang="es">' in html_of(client, "/es/blog/")
+        cached = client.get("/es/services/")
     assert cached["Content-Language"] == "es"
 
 
