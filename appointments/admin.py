@@ -212,6 +212,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "preferred_contact",
         "best_time_short",
         "service_short",
+        "language_code",
         "message_preview",
         "status_badge",
         "assignee_name",
@@ -224,6 +225,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         StatusFilter,
         "service",
         "patient_type",
+        "language",
         AssignedFilter,
         OverdueFilter,
         CallbackFilter,
@@ -257,6 +259,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "received_at",
         *CONTACT_FIELDS,
         *PATIENT_FIELDS,
+        "language",
         "status_since",
         "callback_due_on",
         "urgent",
@@ -265,7 +268,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "audit_trail",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "received_at", *CONTACT_FIELDS]}),
+        (None, {"fields": ["reference", "received_at", *CONTACT_FIELDS, "language"]}),
         ("Triage", {"fields": ["urgent", "status", "status_since", "assignee", "callback_due_on"]}),
         (
             "What the patient sent (read-only)",
@@ -314,6 +317,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     @admin.display(description="Best time", ordering="best_time")
     def best_time_short(self, obj):
         return obj.get_best_time_display().split(" (")[0]
+
+    @admin.display(description="Language", ordering="language")
+    def language_code(self, obj):
+        # The code ("es"): short enough for the list; the filter and the request's page give
+        # the language's name.
+        return obj.language
 
     @admin.display(description="Message")
     def message_preview(self, obj):

@@ -28,6 +28,7 @@ COLUMNS = [
     ("New or returning", lambda r: r.get_patient_type_display()),
     ("Insurance", lambda r: r.insurance),
     ("Heard of us", lambda r: r.get_referral_display()),
+    ("Language", lambda r: r.language),
     ("Message", lambda r: r.message),
 ]
 

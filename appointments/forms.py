@@ -10,6 +10,7 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import gettext_lazy as _
 
 from clinic_site.services import Service
 
@@ -19,7 +20,7 @@ CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Invisible characters that reorder or hide text (Trojan Source, CVE-2021-42574): what staff
 # read in the admin must be what was typed.
 HIDDEN_FORMATTING = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
-HIDDEN_FORMATTING_ERROR = (
+HIDDEN_FORMATTING_ERROR = _(
     "Remove the invisible formatting characters (such as direction marks or zero-width "
     "spaces); they may have come with copied text."
 )
@@ -33,6 +34,17 @@ MESSAGE_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # format fails its signature check instead of decoding into something else.
 TOKEN_SALT = "appointments.form-token.v2"  # noqa: S105
 TOKEN_MAX_AGE = 24 * 3600  # a form left open longer than this is sent again
+
+
+# The services as the form offers them, in the patient's language. (Service's own labels stay
+# English: staff read them in the admin and in their e-mail.) Brand names stay as they are.
+SERVICE_LABELS = {
+    Service.SPRAVATO: _("Spravato (esketamine) evaluation"),
+    Service.TMS: _("TMS therapy evaluation"),
+    Service.EVALUATION: _("Psychiatric evaluation / medication management"),
+    Service.THERAPY: _("Therapy"),
+    Service.NOT_SURE: _("Not sure yet"),
+}
 
 
 @dataclass(frozen=True)
@@ -61,34 +73,38 @@ def is_name_character(char):
 
 class AppointmentRequestForm(forms.ModelForm):
     service = forms.ChoiceField(
-        label="Which service are you interested in?",
-        choices=Service.choices,
+        label=_("Which service are you interested in?"),
+        choices=list(SERVICE_LABELS.items()),
         initial=Service.NOT_SURE,
     )
     consent_contact = forms.BooleanField(
-        label="I agree to be contacted by the method I chose, including a voicemail or a text "
-        "message from the clinic.",
+        label=_(
+            "I agree to be contacted by the method I chose, including a voicemail or a text "
+            "message from the clinic."
+        ),
         required=True,
-        error_messages={"required": "Tick this box so that we may contact you."},
+        error_messages={"required": _("Tick this box so that we may contact you.")},
     )
     consent_not_emergency = forms.BooleanField(
-        label="I understand this form is not for emergencies. In a crisis I will call or text "
-        "988, or call 911.",
+        label=_(
+            "I understand this form is not for emergencies. In a crisis I will call or text "
+            "988, or call 911."
+        ),
         required=True,
-        error_messages={"required": "Tick this box to confirm that this is not an emergency."},
+        error_messages={"required": _("Tick this box to confirm that this is not an emergency.")},
     )
     phone = forms.CharField(
-        label="Phone number",
+        label=_("Phone number"),
         required=False,
         max_length=30,
-        help_text="Needed if you would like a call or a text message.",
+        help_text=_("Needed if you would like a call or a text message."),
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
     )
     # Hidden from people (off-screen, not focusable, hidden from screen readers): a bot that
     # fills every field fills this one.
     website = forms.CharField(
         required=False,
-        label="Leave this field empty",
+        label=_("Leave this field empty"),
         widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
     )
     form_token = forms.CharField(widget=forms.HiddenInput)
@@ -97,21 +113,23 @@ class AppointmentRequestForm(forms.ModelForm):
         model = AppointmentRequest
         fields = AppointmentRequest.PATIENT_FIELDS
         labels = {
-            "first_name": "First name",
-            "last_name": "Last name",
-            "email": "Email address",
-            "contact_method": "How should we contact you?",
-            "best_time": "Best time to reach you",
-            "patient_type": "Have you been a patient here before?",
-            "insurance": "Insurance (optional)",
-            "referral": "How did you hear about us? (optional)",
-            "message": "Anything else you would like us to know? (optional)",
+            "first_name": _("First name"),
+            "last_name": _("Last name"),
+            "email": _("Email address"),
+            "contact_method": _("How should we contact you?"),
+            "best_time": _("Best time to reach you"),
+            "patient_type": _("Have you been a patient here before?"),
+            "insurance": _("Insurance (optional)"),
+            "referral": _("How did you hear about us? (optional)"),
+            "message": _("Anything else you would like us to know? (optional)"),
         }
         help_texts = {
-            "email": "Needed if you would like us to email you.",
-            "insurance": "For example, the name of your insurance company and plan.",
-            "message": "Up to 2,000 characters. Please do not include detailed medical "
-            "history; we will ask about it when we talk.",
+            "email": _("Needed if you would like us to email you."),
+            "insurance": _("For example, the name of your insurance company and plan."),
+            "message": _(
+                "Up to 2,000 characters. Please do not include detailed medical "
+                "history; we will ask about it when we talk."
+            ),
         }
         widgets = {
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
@@ -124,20 +142,20 @@ class AppointmentRequestForm(forms.ModelForm):
             "message": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
         }
         error_messages = {
-            "first_name": {"required": "Enter your first name."},
-            "last_name": {"required": "Enter your last name."},
+            "first_name": {"required": _("Enter your first name.")},
+            "last_name": {"required": _("Enter your last name.")},
             "email": {
-                "required": "Enter your email address.",
-                "invalid": "Enter an email address like name@example.com.",
+                "required": _("Enter your email address."),
+                "invalid": _("Enter an email address like name@example.com."),
             },
-            "contact_method": {"required": "Choose how we should contact you."},
-            "best_time": {"required": "Choose the best time to reach you."},
-            "patient_type": {"required": "Tell us whether you are a new or returning patient."},
+            "contact_method": {"required": _("Choose how we should contact you.")},
+            "best_time": {"required": _("Choose the best time to reach you.")},
+            "patient_type": {"required": _("Tell us whether you are a new or returning patient.")},
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["referral"].choices = [("", "Choose one")] + list(
+        self.fields["referral"].choices = [("", _("Choose one"))] + list(
             AppointmentRequest.Referral.choices
         )
         # Radio buttons start with none chosen, rather than with a "---------" choice.
@@ -147,17 +165,21 @@ class AppointmentRequestForm(forms.ModelForm):
             ("patient_type", AppointmentRequest.PatientType.choices),
         ):
             self.fields[name].choices = choices
-        self.fields["service"].error_messages["invalid_choice"] = "Choose a service from the list."
+        self.fields["service"].error_messages["invalid_choice"] = _(
+            "Choose a service from the list."
+        )
         for name in ("first_name", "last_name"):
             self.fields[name].widget.attrs["maxlength"] = 100
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
-            Fieldset("About you", "first_name", "last_name", "email", "phone"),
-            Fieldset("How to reach you", "contact_method", "best_time"),
-            Fieldset("Your request", "service", "patient_type", "insurance", "referral", "message"),
-            Fieldset("Before you send", "consent_contact", "consent_not_emergency"),
+            Fieldset(_("About you"), "first_name", "last_name", "email", "phone"),
+            Fieldset(_("How to reach you"), "contact_method", "best_time"),
+            Fieldset(
+                _("Your request"), "service", "patient_type", "insurance", "referral", "message"
+            ),
+            Fieldset(_("Before you send"), "consent_contact", "consent_not_emergency"),
             Div("website", css_class="hp", aria_hidden="true"),
             "form_token",
         )
@@ -166,10 +188,10 @@ class AppointmentRequestForm(forms.ModelForm):
         value = self.cleaned_data.get(name, "").strip()
         if not all(map(is_name_character, value)) or not any(map(str.isalpha, value)):
             raise forms.ValidationError(
-                "Use letters, spaces, hyphens, apostrophes and periods only."
+                _("Use letters, spaces, hyphens, apostrophes and periods only.")
             )
         if not 1 <= len(value) <= 100:
-            raise forms.ValidationError("Use between 1 and 100 characters.")
+            raise forms.ValidationError(_("Use between 1 and 100 characters."))
         return value
 
     def clean_first_name(self):
@@ -187,19 +209,19 @@ class AppointmentRequestForm(forms.ModelForm):
         except phonenumbers.NumberParseException:
             number = None
         if number is None or not phonenumbers.is_valid_number(number):
-            raise forms.ValidationError("Enter a phone number like (772) 555-0123.")
+            raise forms.ValidationError(_("Enter a phone number like (772) 555-0123."))
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def clean_insurance(self):
         value = self.cleaned_data.get("insurance", "").strip()
         if CONTROL_CHARS.search(value):
-            raise forms.ValidationError("Remove the special characters.")
+            raise forms.ValidationError(_("Remove the special characters."))
         return value
 
     def clean_message(self):
         value = self.cleaned_data.get("message", "").strip()
         if MESSAGE_CONTROL_CHARS.search(value):
-            raise forms.ValidationError("Remove the special characters.")
+            raise forms.ValidationError(_("Remove the special characters."))
         return value
 
     def clean(self):
@@ -213,9 +235,9 @@ class AppointmentRequestForm(forms.ModelForm):
         # email, a phone number for a call or a text. The other one stays optional.
         method = cleaned.get("contact_method")
         needed = {
-            "phone": ("phone", "Enter your phone number so that we can call you."),
-            "text": ("phone", "Enter your phone number so that we can send you a text message."),
-            "email": ("email", "Enter your email address so that we can email you."),
+            "phone": ("phone", _("Enter your phone number so that we can call you.")),
+            "text": ("phone", _("Enter your phone number so that we can send you a text message.")),
+            "email": ("email", _("Enter your email address so that we can email you.")),
         }
         if method in needed:
             field, message = needed[method]

@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from clinic_site.services import Service
 
@@ -242,28 +243,30 @@ class AppointmentRequest(models.Model):
         "consent_not_emergency",
     ]
 
+    # The choices the patient reads on the form, so in their language (lazy: the admin, which
+    # is always in English, shows them in English).
     class ContactMethod(models.TextChoices):
-        PHONE = "phone", "Phone call"
-        EMAIL = "email", "Email"
-        TEXT = "text", "Text message"
+        PHONE = "phone", _("Phone call")
+        EMAIL = "email", _("Email")
+        TEXT = "text", _("Text message")
 
     class BestTime(models.TextChoices):
         # Not tied to office hours, which may change (or be unknown): a part of the day.
-        MORNING = "morning", "Morning"
-        AFTERNOON = "afternoon", "Afternoon"
-        ANY = "any", "Any time"
+        MORNING = "morning", _("Morning")
+        AFTERNOON = "afternoon", _("Afternoon")
+        ANY = "any", _("Any time")
 
     class PatientType(models.TextChoices):
-        NEW = "new", "New patient"
-        RETURNING = "returning", "Returning patient"
+        NEW = "new", _("New patient")
+        RETURNING = "returning", _("Returning patient")
 
     class Referral(models.TextChoices):
-        SEARCH = "search", "Search engine"
-        CLINICIAN = "clinician", "My doctor or therapist"
-        FRIEND = "friend", "Friend or family"
-        INSURANCE = "insurance", "Insurance directory"
-        ARTICLE = "article", "An article on this site"
-        OTHER = "other", "Other"
+        SEARCH = "search", _("Search engine")
+        CLINICIAN = "clinician", _("My doctor or therapist")
+        FRIEND = "friend", _("Friend or family")
+        INSURANCE = "insurance", _("Insurance directory")
+        ARTICLE = "article", _("An article on this site")
+        OTHER = "other", _("Other")
 
     reference = models.CharField(max_length=9, unique=True, default=new_reference, editable=False)
     # The signed form token's nonce: a second POST of the same form (a double click, a
@@ -287,6 +290,11 @@ class AppointmentRequest(models.Model):
     message = models.TextField(max_length=2000, blank=True)
     consent_contact = models.BooleanField(default=False)
     consent_not_emergency = models.BooleanField(default=False)
+    # The language of the page the form was sent from: the patient's acknowledgement is
+    # written in it, and staff see it (and may call back in it).
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, default="en", editable=False
+    )
 
     created_at = models.DateTimeField("received", default=timezone.now, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)

@@ -18,7 +18,8 @@ from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db.models import F, Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from clinic_site.clinic import get_clinic
 
@@ -35,6 +36,13 @@ def staff_subject(request_obj):
 
 
 def _staff_message(request_obj):
+    # Staff read English, whatever the patient's language (a task run at once, in the
+    # patient's request, would otherwise inherit its language).
+    with translation.override(settings.LANGUAGE_CODE):
+        return _staff_message_in_english(request_obj)
+
+
+def _staff_message_in_english(request_obj):
     clinic = get_clinic()
     context = {
         "reference": request_obj.reference,
@@ -50,17 +58,21 @@ def _staff_message(request_obj):
 
 
 def _patient_message(request_obj):
-    clinic = get_clinic()
+    """The acknowledgement, in the language of the page the patient sent the form from. (A
+    worker has no request, hence no language of its own: it is set here.)"""
+    clinic = get_clinic(request_obj.language)  # its reply promise in that language too
     context = {
         "reference": request_obj.reference,
         "clinic": clinic,
     }
-    return EmailMessage(
-        subject=f"{clinic.name}: we received your request ({request_obj.reference})",
-        body=render_to_string("appointments/email/patient_acknowledgement.txt", context),
-        # The bare address: no name in the header.
-        to=[request_obj.email],
-    )
+    with translation.override(request_obj.language):
+        return EmailMessage(
+            subject=_("%(clinic)s: we received your request (%(reference)s)")
+            % {"clinic": clinic.name, "reference": request_obj.reference},
+            body=render_to_string("appointments/email/patient_acknowledgement.txt", context),
+            # The bare address: no name in the header.
+            to=[request_obj.email],
+        )
 
 
 def _describe(exc):

@@ -4,6 +4,9 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
@@ -26,9 +29,12 @@ def contact(request):
     if request.method == "POST":
         return _submit(request)
     initial = {"form_token": new_form_token()}
+    context = {}
     if request.GET.get("service") in Service.values:
         initial["service"] = request.GET["service"]
-    return _form_page(request, AppointmentRequestForm(initial=initial))
+        # Switching language keeps the treatment chosen (a known value, nothing typed).
+        context["language_switch_query"] = f"?service={initial['service']}"
+    return _form_page(request, AppointmentRequestForm(initial=initial), context=context)
 
 
 @never_cache
@@ -54,8 +60,10 @@ def thanks(request):
     )
 
 
-def _form_page(request, form, status=200):
-    return render(request, "appointments/contact.html", {"form": form}, status=status)
+def _form_page(request, form, status=200, context=None):
+    return render(
+        request, "appointments/contact.html", {"form": form, **(context or {})}, status=status
+    )
 
 
 def _malformed(request):
@@ -67,8 +75,8 @@ def _malformed(request):
         return error_page(
             request,
             400,
-            "We could not read your request",
-            "Part of what was sent is not valid text. Please check the form and send it again.",
+            _("We could not read your request"),
+            _("Part of what was sent is not valid text. Please check the form and send it again."),
         )
     return None
 
@@ -101,6 +109,9 @@ def _submit(request):
         with transaction.atomic():
             appointment = form.save(commit=False)
             appointment.submission_token = token.nonce
+            # The language of the page the form was sent from (/es/contact/: "es"), for the
+            # acknowledgement, which a worker with no request writes later.
+            appointment.language = translation.get_language()
             appointment.save()
             # E-mails only once the request is safely stored, and by a task: the patient never
             # waits on a mail server. If the task is lost, cron's send_pending_notifications
@@ -114,8 +125,12 @@ def _submit(request):
     return _thank(request, appointment.reference, urgent=appointment.urgent)
 
 
-EXPIRED = "This form had been open for too long. Please check your details and send it again."
-TOO_FAST = "Your request has not been sent yet. Please check your details and send it again."
+EXPIRED = gettext_lazy(
+    "This form had been open for too long. Please check your details and send it again."
+)
+TOO_FAST = gettext_lazy(
+    "Your request has not been sent yet. Please check your details and send it again."
+)
 
 
 def _again(form, why):

@@ -1,5 +1,6 @@
-"""Lighthouse 12 against `make serve`: home, an article and the Contact page, mobile and
-desktop. Prints a table and writes bench/RESULTS.md's Lighthouse section.
+"""Lighthouse 12 against `make serve`: home, an article and the Contact page (and the Spanish
+home and Contact pages), mobile and desktop. Prints a table and writes bench/RESULTS.md's
+Lighthouse section.
 
     make bench          (installs Lighthouse into bench/node_modules first)
 
@@ -22,6 +23,8 @@ PAGES = [
     ("Home", "/"),
     ("Article", "/blog/esketamine-therapy-for-treatment-resistant-depression/"),
     ("Contact", "/contact/"),
+    ("Inicio (es)", "/es/"),
+    ("Contacto (es)", "/es/contact/"),
 ]
 CHROME_FLAGS = (
     "--headless=new --no-sandbox --disable-gpu --disable-background-networking "

@@ -40,9 +40,11 @@ from django.core.exceptions import DisallowedHost
 from django.http import HttpResponse, QueryDict
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.urls import Resolver404, resolve
+from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.module_loading import import_string
 
+from .http import page_language
 from .services import Service
 
 logger = logging.getLogger(__name__)
@@ -237,7 +239,9 @@ class PageCacheMiddleware:
     def _form_or_public(self, request):
         """The form fields to fill in (a form page), None (a public page) or False (neither)."""
         try:
-            match = resolve(request.path_info)
+            # Before LocaleMiddleware: /es/ pages resolve only with Spanish active.
+            with translation.override(page_language(request)):
+                match = resolve(request.path_info)
             request.get_host()
         except (Resolver404, DisallowedHost):  # answered further in: a 404, a 400
             return False

@@ -1,5 +1,6 @@
 import logging
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
@@ -18,9 +19,13 @@ logger = logging.getLogger(__name__)
 def robots_txt(request):
     # Not the admin: anyone reads this file, and the admin's path is not theirs to know. The
     # admin says noindex on its own responses (clinic_site.middleware.admin_noindex).
+    thanks = []
+    for code, _name in settings.LANGUAGES:  # the thank-you page at each language's address
+        with translation.override(code):
+            thanks.append(f"Disallow: {reverse('appointments:thanks')}")
     lines = [
         "User-agent: *",
-        f"Disallow: {reverse('appointments:thanks')}",
+        *thanks,
         f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

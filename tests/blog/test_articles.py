@@ -180,6 +180,7 @@ def test_robots_txt_names_the_sitemap_but_not_where_the_admin_lives(client):
     text = client.get("/robots.txt").content.decode()
     assert "admin" not in text
     assert "Disallow: /contact/thanks/" in text
+    assert "Disallow: /es/contact/thanks/" in text
     assert "Sitemap: https://testserver/sitemap.xml" in text
 
 

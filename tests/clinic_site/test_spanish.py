@@ -99,6 +99,17 @@ def test_every_page_links_to_itself_in_the_other_language(client):
         assert f'<link rel="canonical" href="https://testserver{spanish}">' in back
 
 
+def test_switching_language_on_the_form_keeps_the_treatment_chosen(client):
+    html = html_of(client, "/contact/?service=tms")
+    assert 'class="language-switch" href="/es/contact/?service=tms"' in html
+    back = html_of(client, "/es/contact/?service=tms")
+    assert 'class="language-switch" href="/contact/?service=tms"' in back
+    # Each treatment its own link, and none where none was chosen.
+    assert 'href="/es/contact/?service=spravato"' in html_of(client, "/contact/?service=spravato")
+    assert 'class="language-switch" href="/es/contact/"' in html_of(client, "/contact/")
+    assert 'class="language-switch" href="/es/contact/"' in html_of(client, "/contact/?service=x")
+
+
 def test_the_language_is_the_urls_not_the_browsers(client):
     html = client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert '<html lang="en">' in html
@@ -106,11 +117,17 @@ def test_the_language_is_the_urls_not_the_browsers(client):
     assert '<html lang="es">' in html
 
 
-def test_cached_pages_keep_their_language(client):
-    for _ in range(2):  # the second visit of each comes from the page cache
+def test_spanish_pages_are_cached_like_english_ones_and_keep_their_language(
+    client, django_assert_num_queries
+):
+    for url in ("/es/services/", "/services/", "/es" + ARTICLE, "/es/blog/"):
+        client.get(url)
+    with django_assert_num_queries(0):  # the second visits come from the page cache
         assert '<html lang="es">' in html_of(client, "/es/services/")
         assert '<html lang="en">' in html_of(client, "/services/")
-    cached = client.get("/es/services/")
+        assert '<html lang="es">' in html_of(client, "/es" + ARTICLE)
+        assert '<html lang="es">' in html_of(client, "/es/blog/")
+        cached = client.get("/es/services/")
     assert cached["Content-Language"] == "es"
 
 

@@ -4,6 +4,7 @@ mark is in locale/es/LC_MESSAGES/django.po, translated, and the file holds nothi
 After changing the site's words: `make messages`, translate what is new, commit the .po.
 """
 
+import gettext
 import os
 import re
 import shutil
@@ -67,3 +68,15 @@ def test_the_po_file_holds_what_the_code_says_now(tmp_path):
     committed = msgids(PO.read_text())
     assert not now - committed, f"new messages, run `make messages`: {sorted(now - committed)}"
     assert not committed - now, f"messages no longer used: {sorted(committed - now)}"
+
+
+def test_the_release_step_compiles_the_translations_a_fresh_checkout_lacks(tmp_path, settings):
+    from clinic_site.management.commands.release import compile_translations
+
+    shutil.copytree(ROOT / "locale", tmp_path / "locale", ignore=shutil.ignore_patterns("*.mo"))
+    settings.BASE_DIR = tmp_path
+    compile_translations()
+    with open(tmp_path / "locale/es/LC_MESSAGES/django.mo", "rb") as mo:
+        assert gettext.GNUTranslations(mo).gettext("Request an evaluation") == (
+            "Solicitar una evaluación"
+        )

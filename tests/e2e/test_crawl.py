@@ -44,7 +44,9 @@ PAGE_BASICS = """() => ({
   lang: document.documentElement.lang.trim(),
   canonicals: [...document.querySelectorAll('link[rel="canonical"]')].map((link) => link.href),
   alternates: Object.fromEntries([...document.querySelectorAll('link[rel="alternate"][hreflang]')]
-    .filter((link) => !link.type).map((link) => [link.hreflang, link.href])),
+    .map((link) => [link.hreflang, link.href])),
+  relativeHreflang: [...document.querySelectorAll('link[hreflang]')]
+    .map((link) => link.getAttribute("href")).filter((href) => !/^https?:[/][/]/.test(href)),
   noindex: !!document.querySelector('meta[name="robots"][content~="noindex"]'),
   missingTargets: [...document.querySelectorAll('a[href^="#"]')]
     .map((a) => a.getAttribute("href"))
@@ -138,17 +140,17 @@ def unlinked(page, base):
         document = Document(base + path, expected_status=status, indexed=False)
         check(page, document, page.goto(document.url))
         documents.append(document)
-    document = Document(
-        base + reverse("appointments:contact") + " (sent empty: every error)",
-        expected_status=400,
-        indexed=False,
-    )
-    page.goto(base + reverse("appointments:contact"))
-    with page.expect_navigation() as sent:
-        page.get_by_role("button", name="Send my request").click()
-    assert page.get_by_role("alert").is_visible(), "the form did not show its errors"
-    check(page, document, sent.value)
-    documents.append(document)
+    for prefix, button in [("", "Send my request"), ("/es", "Enviar mi solicitud")]:
+        contact = base + prefix + reverse("appointments:contact")
+        document = Document(
+            contact + " (sent empty: every error)", expected_status=400, indexed=False
+        )
+        page.goto(contact)
+        with page.expect_navigation() as sent:
+            page.get_by_role("button", name=button).click()
+        assert page.get_by_role("alert").is_visible(), f"{contact} did not show its errors"
+        check(page, document, sent.value)
+        documents.append(document)
     return documents
 
 
@@ -305,6 +307,12 @@ def test_every_page_has_title_description_one_h1_lang_and_canonical(crawled, sit
         shortest = 30 if document.indexed else 1
         if len(basics["descriptions"]) != 1 or len(basics["descriptions"][0]) < shortest:
             problems.append(f"{url}: meta descriptions {basics['descriptions']} (want one)")
+        # Template syntax that reached the page (a comment over two lines, a typo in a tag).
+        problems += [
+            f"{url}: {leak!r} in the page"
+            for leak in (b"{#", b"{%", b"{{")
+            if leak in document.html
+        ]
         if basics["h1"] != 1:
             problems.append(f"{url}: {basics['h1']} <h1> elements (want one)")
         language = "es" if urlsplit(url).path.startswith("/es/") else "en"
@@ -331,6 +339,11 @@ def test_every_indexed_page_names_itself_in_both_languages(crawled):
         if not (document.checked and document.indexed and document.status == 200):
             continue
         alternates = document.basics["alternates"]
+        # Search engines (and Lighthouse) take only full addresses there.
+        if document.basics["relativeHreflang"]:
+            problems.append(
+                f"{url}: hreflang links not absolute {document.basics['relativeHreflang']}"
+            )
         if set(alternates) != {"en", "es", "x-default"}:
             problems.append(f"{url}: hreflang alternates {sorted(alternates)}")
             continue

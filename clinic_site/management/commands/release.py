@@ -1,5 +1,6 @@
 """The release step, run by bin/release before the app servers start: migrate, create the cache
-table and load content/ (one host at a time), then collect the static files (each host its own).
+table and load content/ (one host at a time), then compile the translations and collect the
+static files (each host its own).
 
 Two hosts that start at once must not both migrate: on PostgreSQL the database steps hold a
 session-level advisory lock, so the second host waits, then finds nothing left to do. SQLite
@@ -7,9 +8,12 @@ is one file on one host; a file lock beside the database does the same there.
 """
 
 import fcntl
+import shutil
+import subprocess
 from contextlib import contextmanager
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
@@ -38,7 +42,7 @@ def release_lock():
 class Command(BaseCommand):
     help = (
         "The release step: migrate, createcachetable and sync_content under a lock (safe when "
-        "several hosts start at once), then collectstatic."
+        "several hosts start at once), then compile the translations and collectstatic."
     )
 
     def handle(self, *args, **options):
@@ -51,4 +55,23 @@ class Command(BaseCommand):
                 # A broken content file is reported but does not stop the release: what was
                 # published before stays up.
                 self.stderr.write(str(exc))
+        compile_translations()
         call_command("collectstatic", interactive=False, verbosity=0)
+
+
+def compile_translations():
+    """locale/*/LC_MESSAGES/django.po into the .mo files Django reads, where missing or older
+    (the .mo files are not committed). msgfmt directly: `compilemessages` would walk every
+    locale folder under the working directory, a virtualenv's included."""
+    for po in sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.po")):
+        mo = po.with_suffix(".mo")
+        if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
+            continue
+        msgfmt = shutil.which("msgfmt")
+        if msgfmt is None:
+            raise CommandError(
+                "msgfmt not found: install GNU gettext (Debian: apt-get install gettext) so "
+                "the Spanish pages can be compiled"
+            )
+        # Our own files, no shell.
+        subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True)  # noqa: S603
