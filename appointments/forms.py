@@ -36,17 +36,6 @@ TOKEN_SALT = "appointments.form-token.v2"  # noqa: S105
 TOKEN_MAX_AGE = 24 * 3600  # a form left open longer than this is sent again
 
 
-# The services as the form offers them, in the patient's language. (Service's own labels stay
-# English: staff read them in the admin and in their e-mail.) Brand names stay as they are.
-SERVICE_LABELS = {
-    Service.SPRAVATO: _("Spravato (esketamine) evaluation"),
-    Service.TMS: _("TMS therapy evaluation"),
-    Service.EVALUATION: _("Psychiatric evaluation / medication management"),
-    Service.THERAPY: _("Therapy"),
-    Service.NOT_SURE: _("Not sure yet"),
-}
-
-
 @dataclass(frozen=True)
 class FormToken:
     nonce: str  # names this submission: a second POST of the same form makes no second record
@@ -74,7 +63,7 @@ def is_name_character(char):
 class AppointmentRequestForm(forms.ModelForm):
     service = forms.ChoiceField(
         label=_("Which service are you interested in?"),
-        choices=list(SERVICE_LABELS.items()),
+        choices=Service.choices,
         initial=Service.NOT_SURE,
     )
     consent_contact = forms.BooleanField(

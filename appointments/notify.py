@@ -39,22 +39,17 @@ def _staff_message(request_obj):
     # Staff read English, whatever the patient's language (a task run at once, in the
     # patient's request, would otherwise inherit its language).
     with translation.override(settings.LANGUAGE_CODE):
-        return _staff_message_in_english(request_obj)
-
-
-def _staff_message_in_english(request_obj):
-    clinic = get_clinic()
-    context = {
-        "reference": request_obj.reference,
-        "service": request_obj.get_service_display(),
-        "admin_url": settings.SITE_URL + request_obj.get_admin_url(),
-        "clinic": clinic,
-    }
-    return EmailMessage(
-        subject=staff_subject(request_obj),
-        body=render_to_string("appointments/email/staff_notification.txt", context),
-        to=settings.APPOINTMENT_NOTIFY_EMAILS,
-    )
+        context = {
+            "reference": request_obj.reference,
+            "service": request_obj.get_service_display(),
+            "admin_url": settings.SITE_URL + request_obj.get_admin_url(),
+            "clinic": get_clinic(),
+        }
+        return EmailMessage(
+            subject=staff_subject(request_obj),
+            body=render_to_string("appointments/email/staff_notification.txt", context),
+            to=settings.APPOINTMENT_NOTIFY_EMAILS,
+        )
 
 
 def _patient_message(request_obj):
