@@ -52,7 +52,7 @@ def secret_key_rotation(app_configs, **kwargs):
             "DJANGO_SECRET_KEY_FALLBACKS lists the current DJANGO_SECRET_KEY as a retired "
             "key: the rotation did not happen.",
             hint="Put the new key in DJANGO_SECRET_KEY and only retired keys in "
-            "DJANGO_SECRET_KEY_FALLBACKS (README: rotating the secret key).",
+            "DJANGO_SECRET_KEY_FALLBACKS (docs/deployment.md: rotating the secret key).",
             id="clinic.W003",
         )
     ]

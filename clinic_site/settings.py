@@ -1,5 +1,5 @@
 """The one settings module. Everything that differs between a laptop and production comes from
-environment variables; README.md has the table. Defaults are safe for development, and
+environment variables; docs/deployment.md has the table. Defaults are safe for development, and
 production (DJANGO_DEBUG unset) refuses to start without what it needs.
 """
 
@@ -49,7 +49,7 @@ if not SECRET_KEY:
         )
     SECRET_KEY = _development_secret_key()
 # Retired keys, newest first, still accepted for what they signed (sessions, form tokens)
-# while the new key takes over: README, "Rotating the secret key".
+# while the new key takes over: docs/deployment.md, "Rotating the secret key".
 SECRET_KEY_FALLBACKS = env_list("DJANGO_SECRET_KEY_FALLBACKS")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
