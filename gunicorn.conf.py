@@ -23,3 +23,9 @@ accesslog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# What gunicorn takes from that proxy: the scheme (X-Forwarded-Proto, which Django reads too) and
+# nothing else. By default it also maps SCRIPT_NAME and PATH_INFO headers into the request, and
+# haproxy passes a client's headers on as they came: one request with `SCRIPT_NAME: //evil.example`
+# made every link on the page point elsewhere (tests/clinic_site/test_cache_poisoning.py).
+forwarder_headers = ""
+secure_scheme_headers = {"X-FORWARDED-PROTO": "https"}

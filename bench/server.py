@@ -66,3 +66,31 @@ def production_server(own_database=False, **extra_env):
         finally:
             server.terminate()
             server.wait(10)
+
+
+@contextmanager
+def haproxy_in_front(bases, extra_config=""):
+    """Yield the URL of haproxy balancing over these servers (base URLs), configured as the
+    scale-out test and a plain deployment configure it: HTTP mode, round robin, nothing
+    rewritten."""
+    port = free_port()
+    tmp = Path(tempfile.mkdtemp(prefix="haproxy-"))
+    config = tmp / "haproxy.cfg"
+    config.write_text(
+        "defaults\n  mode http\n  timeout connect 5s\n  timeout client 60s\n"
+        "  timeout server 60s\n"
+        f"frontend site\n  bind 127.0.0.1:{port}\n  default_backend app\n{extra_config}"
+        "backend app\n  balance roundrobin\n"
+        + "".join(
+            f"  server app{n} {base.removeprefix('http://')}\n" for n, base in enumerate(bases)
+        )
+    )
+    haproxy = subprocess.Popen(
+        ["/usr/sbin/haproxy", "-db", "-f", config], stdout=subprocess.DEVNULL
+    )
+    try:
+        wait_for_port(port)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        haproxy.terminate()
+        haproxy.wait(10)

@@ -234,7 +234,10 @@ class PageCacheMiddleware:
         # The Host header as sent: pages are only ever kept under a host that get_host() (in
         # _form_or_public) accepted, so an unknown host never finds one.
         host = request.META.get("HTTP_HOST") or request.META.get("SERVER_NAME")
-        return f"{request.scheme}://{host}{path}?{urlencode(sorted(query))}"
+        # The script prefix is part of every link on the page (reverse() puts it there), so it
+        # is part of the key: a prefix one request brought never reaches another's page.
+        prefix = request.META.get("SCRIPT_NAME", "")
+        return f"{request.scheme}://{host}{prefix}|{path}?{urlencode(sorted(query))}"
 
     def _form_or_public(self, request):
         """The form fields to fill in (a form page), None (a public page) or False (neither)."""
