@@ -21,13 +21,14 @@ from django.utils.timesince import timesince
 
 from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
-from . import export, retention
+from . import export, notify, retention
 from .models import (
     TRIAGE_ORDER,
     AppointmentRequest,
     AuditEntry,
     CallAttempt,
     Note,
+    OutgoingEmail,
     StatusChange,
     local_time,
 )
@@ -89,18 +90,22 @@ CallbackFilter = one_choice_filter(
 )
 
 
-class StaffAlertFilter(admin.SimpleListFilter):
-    """Requests staff were not told of by e-mail (it failed): the admin index links here."""
+class EmailFilter(admin.SimpleListFilter):
+    """Requests whose e-mails need a person: the admin index's e-mail cards link here."""
 
-    title = "staff e-mail"
-    parameter_name = "staff_alert"
+    title = "e-mails"
+    parameter_name = "email"
 
     def lookups(self, request, model_admin):
-        return [("unsent", "Not sent")]
+        return [
+            ("failing", "Not sent: failed"),
+            ("waiting", f"Waiting over {settings.APPOINTMENT_SEND_STALE_MINUTES} minutes"),
+            ("held", "Held since a restore"),
+        ]
 
     def queryset(self, request, queryset):
-        if self.value() == "unsent":
-            return queryset.staff_not_notified()
+        if self.value() in {"failing", "waiting", "held"}:
+            return queryset.with_emails(self.value())
         return queryset
 
 
@@ -229,7 +234,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         AssignedFilter,
         OverdueFilter,
         CallbackFilter,
-        StaffAlertFilter,
+        EmailFilter,
         DuplicateFilter,
     ]
     search_fields = ["reference", "first_name", "last_name", "email"]
@@ -249,6 +254,8 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "assign_to_me",
         "export_csv",
         "purge_selected",
+        "send_emails_again",
+        "drop_held_emails",
     ]
     # The change form (templates/admin/appointments/appointmentrequest/change_form.html) shows
     # the first two fieldsets, then call attempts and notes, then the rest: what the front desk
@@ -397,31 +404,34 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     def status_since(self, obj):
         return local_time(obj.status_changed_at)
 
-    @admin.display(description="Notifications")
+    @admin.display(description="E-mails")
     def notifications(self, obj):
-        def when(value):
-            return local_time(value) if value else None
+        def state(email):
+            if email.state == OutgoingEmail.State.SENT:
+                return f"sent {local_time(email.sent_at)}"
+            if email.state != OutgoingEmail.State.PENDING:
+                return format_html('<strong class="unsent">{}</strong>', email.get_state_display())
+            if email.next_try_at > timezone.now() and email.attempts:
+                when = f"next attempt {local_time(email.next_try_at)}"
+            else:
+                when = "queued"
+            return format_html('<strong class="unsent">not sent</strong> ({})', when)
 
-        if obj.notification_attempts >= settings.APPOINTMENT_MAX_SEND_ATTEMPTS:
-            retry = "no more attempts will be made"
-        elif obj.next_attempt_at:
-            retry = f"next attempt {when(obj.next_attempt_at)}"
-        else:
-            retry = "queued"
-
-        def state(sent_at):
-            if sent_at:
-                return when(sent_at)
-            return format_html('<strong class="unsent">not sent</strong> ({})', retry)
-
-        return format_html(
-            "Staff e-mail: {}<br>Patient acknowledgement: {}<br>Attempts: {}{}",
-            state(obj.staff_notified_at),
-            state(obj.patient_acknowledged_at) if obj.email else "no address",
-            obj.notification_attempts,
-            format_html("<br>Last error: {}", obj.notification_error)
-            if obj.notification_error
-            else "",
+        emails = obj.emails.order_by("kind").reverse()  # the staff e-mail first
+        if not emails:
+            return "None (no address to acknowledge)"
+        return format_html_join(
+            "",
+            "<p>{}: {}. Attempts: {}{}</p>",
+            (
+                (
+                    email.get_kind_display(),
+                    state(email),
+                    email.attempts,
+                    f". Last error: {email.last_error}" if email.last_error else "",
+                )
+                for email in emails
+            ),
         )
 
     @admin.display(description="Audit trail")
@@ -557,6 +567,16 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         for obj in queryset.exclude(assignee=request.user):
             obj.assign(request.user, request.user)
         self.message_user(request, "Assigned to you.")
+
+    @admin.action(description="Send their held or failed e-mails now", permissions=["change"])
+    def send_emails_again(self, request, queryset):
+        count = notify.send_again(queryset, by=request.user)
+        self.message_user(request, f"{count} e-mail(s) will be sent within a minute.")
+
+    @admin.action(description="Drop their held e-mails (never send them)", permissions=["change"])
+    def drop_held_emails(self, request, queryset):
+        count = notify.drop_held(queryset, by=request.user)
+        self.message_user(request, f"{count} held e-mail(s) dropped.")
 
     @admin.action(description="Export selected to CSV", permissions=["export"])
     def export_csv(self, request, queryset):

@@ -108,27 +108,10 @@ class AppointmentRequestQuerySet(models.QuerySet):
             duplicate_reference=models.Subquery(others.values("reference")[:1]),
         )
 
-    def pending_notification(self):
-        """Requests whose staff e-mail, or patient acknowledgement, has not gone out yet."""
-        pending = models.Q(staff_notified_at__isnull=True)
-        if settings.APPOINTMENT_ACKNOWLEDGE_PATIENT:
-            pending |= models.Q(patient_acknowledged_at__isnull=True) & ~models.Q(email="")
-        return self.exclude(status=AppointmentRequest.Status.SPAM).filter(pending)
-
-    def due_for_sending(self, now=None):
-        """Pending requests whose back-off has passed and whose attempts are not used up."""
-        now = now or timezone.now()
-        return self.pending_notification().filter(
-            models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lte=now),
-            notification_attempts__lt=settings.APPOINTMENT_MAX_SEND_ATTEMPTS,
-        )
-
-    def staff_not_notified(self):
-        """Requests whose staff e-mail failed at least once and has not gone out since: staff
-        would not know of them but for the admin index."""
-        return self.exclude(status=AppointmentRequest.Status.SPAM).filter(
-            staff_notified_at__isnull=True, notification_attempts__gt=0
-        )
+    def with_emails(self, which):
+        """Requests with an e-mail in the outbox that is `which`: "failing", "waiting" or
+        "held" (see OutgoingEmailQuerySet)."""
+        return self.filter(pk__in=getattr(OutgoingEmail.objects, which)().values("request_id"))
 
 
 class QueueRank(models.IntegerChoices):
@@ -318,17 +301,6 @@ class AppointmentRequest(models.Model):
     queue_rank = models.SmallIntegerField(
         choices=QueueRank.choices, default=QueueRank.OPEN, editable=False
     )
-
-    staff_notified_at = models.DateTimeField(null=True, blank=True)
-    patient_acknowledged_at = models.DateTimeField(null=True, blank=True)
-    # When a sender claimed each e-mail (appointments/notify.py): one sender at a time, and a
-    # claim left by a sender that died is taken over once it is older than the lease.
-    staff_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    patient_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
-    notification_attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The exception's class name only: an SMTP error message can quote an address.
-    notification_error = models.CharField(max_length=100, blank=True)
 
     objects = AppointmentRequestQuerySet.as_manager()
 
@@ -631,3 +603,86 @@ class RateCounter(models.Model):
 
     def __str__(self):
         return f"{self.hits} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+class OutgoingEmailQuerySet(models.QuerySet):
+    def due(self, now=None):
+        """Waiting, and its time has come (a new e-mail, a retry after its back-off, or one
+        whose sender's lease ran out)."""
+        return self.filter(
+            state=OutgoingEmail.State.PENDING, next_try_at__lte=now or timezone.now()
+        )
+
+    def waiting(self, now=None):
+        """Not sent, and queued longer than APPOINTMENT_SEND_STALE_MINUTES ago: the worker is
+        missing, or the mail server refuses."""
+        cutoff = (now or timezone.now()) - timedelta(
+            minutes=settings.APPOINTMENT_SEND_STALE_MINUTES
+        )
+        return self.filter(state=OutgoingEmail.State.PENDING, created_at__lt=cutoff)
+
+    def failing(self):
+        """Failed at least once and not sent since, or given up: staff should know."""
+        State = OutgoingEmail.State
+        return self.filter(
+            models.Q(state=State.FAILED) | models.Q(state=State.PENDING) & ~models.Q(last_error="")
+        )
+
+    def held(self):
+        return self.filter(state=OutgoingEmail.State.HELD)
+
+
+class OutgoingEmail(models.Model):
+    """One e-mail to send about a request: the outbox that appointments/notify.py sends from.
+
+    Written in the transaction that stores the request, so a stored request always has its
+    e-mails queued and a request that was not stored has none. It holds no PHI: the message is
+    built from the request when it is sent, and `last_error` is an exception's class name."""
+
+    class Kind(models.TextChoices):
+        STAFF = "staff", "Staff e-mail"
+        PATIENT = "patient", "Patient acknowledgement"
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Not sent yet"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed (no more attempts)"
+        HELD = "held", "Held since a restore"
+        DROPPED = "dropped", "Dropped by staff"
+
+    request = models.ForeignKey(AppointmentRequest, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # Each sender's claim counts as an attempt, and its number is the claim: a sender writes
+    # the outcome only while the row still carries the number it claimed.
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # When it is next due: at once, after a failure's back-off, or, while a sender holds it,
+    # when that sender's lease ends.
+    next_try_at = models.DateTimeField(default=timezone.now)
+    # The exception's class name only: an SMTP error message can quote an address.
+    last_error = models.CharField(max_length=100, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = OutgoingEmailQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "kind"], name="one_email_of_each_kind")
+        ]
+        # The senders' claim (pending, due first) and the admin's counts (failed, held).
+        indexes = [models.Index(fields=["state", "next_try_at"], name="email_state_due")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.request}"
+
+
+class WorkerHeartbeat(models.Model):
+    """When an e-mail worker last said it was alive: written by appointments.notify.run_worker
+    every HEARTBEAT_SECONDS, read by /healthz and the admin index. One row for all workers."""
+
+    name = models.CharField(max_length=20, primary_key=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} worker seen at {local_time(self.seen_at)}"

@@ -1,8 +1,9 @@
-from functools import partial
+import logging
 from urllib.parse import parse_qsl
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -14,12 +15,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 from clinic_site.http import error_page
 from clinic_site.services import Service
 
-from . import spam, tasks
+from . import notify, spam
 from .forms import AppointmentRequestForm, new_form_token, read_form_token
-from .models import AppointmentRequest, new_reference
+from .models import AppointmentRequest, OutgoingEmail, new_reference
 
-SESSION_KEY = "appointment_reference"
-URGENT_SESSION_KEY = "appointment_urgent"
+logger = logging.getLogger(__name__)
+
+# The thank-you page learns which request it thanks for from a signed cookie that the POST's
+# redirect sets, not from a session: writing a session row after the request's commit was a
+# step that could fail (a 500 for a stored request, which invites sending it again). The cookie
+# holds the reference and the urgent flag only, signed so it cannot be forged, and lasts an
+# hour: long enough to read and reload the page.
+THANKS_COOKIE = "request_sent"
+THANKS_SALT = "appointments.thanks"
+THANKS_SECONDS = 3600
 
 
 @sensitive_post_parameters()
@@ -40,24 +49,50 @@ def contact(request):
 @never_cache
 @require_GET
 def thanks(request):
-    reference = request.session.get(SESSION_KEY)
-    if not reference:
+    sent = _read_thanks_cookie(request)
+    if sent is None:
         return redirect("appointments:contact")
-    # What is true now: the acknowledgement is usually still on its way. (A bot's made-up
-    # reference has no row: it reads the same page, without an address.)
-    stored = AppointmentRequest.objects.filter(reference=reference).first()
+    reference, urgent = sent
     return render(
         request,
         "appointments/thanks.html",
         {
             "reference": reference,
             "acknowledge": settings.APPOINTMENT_ACKNOWLEDGE_PATIENT,
-            "email": stored.email if stored else "",
-            "acknowledged": bool(stored and stored.patient_acknowledged_at),
+            **_acknowledgement(reference),
             # Crisis language in the request: 988 and 911 come first on the page.
-            "urgent": request.session.get(URGENT_SESSION_KEY, False),
+            "urgent": urgent,
         },
     )
+
+
+def _acknowledgement(reference):
+    """Where the acknowledgement goes and whether it has gone, as far as the database says.
+    What is true now: it is usually still on its way. (A bot's made-up reference has no row:
+    it reads the same page, without an address.) The page thanks the patient whatever the
+    database does: this part is a courtesy, left out while the database fails."""
+    patient_email = OutgoingEmail.objects.filter(
+        request=OuterRef("pk"), kind=OutgoingEmail.Kind.PATIENT, state=OutgoingEmail.State.SENT
+    )
+    try:
+        stored = (
+            AppointmentRequest.objects.filter(reference=reference)
+            .values("email", acknowledged=Exists(patient_email))
+            .first()
+        )
+    except DatabaseError as exc:
+        logger.warning("Thank-you page shown without its acknowledgement: %s", type(exc).__name__)
+        stored = None
+    return stored or {"email": "", "acknowledged": False}
+
+
+def _read_thanks_cookie(request):
+    """(reference, urgent) from the cookie the form's redirect set, or None."""
+    value = request.get_signed_cookie(
+        THANKS_COOKIE, default=None, salt=THANKS_SALT, max_age=THANKS_SECONDS
+    )
+    reference, _, urgent = (value or "").partition(":")
+    return (reference, urgent == "urgent") if reference else None
 
 
 def _form_page(request, form, status=200, context=None):
@@ -113,10 +148,9 @@ def _submit(request):
             # acknowledgement, which a worker with no request writes later.
             appointment.language = translation.get_language()
             appointment.save()
-            # E-mails only once the request is safely stored, and by a task: the patient never
-            # waits on a mail server. If the task is lost, cron's send_pending_notifications
-            # finds the request unsent.
-            transaction.on_commit(partial(tasks.send_request_emails.enqueue, appointment.pk))
+            # Its e-mails wait in the outbox, stored with it: the worker sends them, and the
+            # patient never waits on a mail server.
+            notify.queue_emails(appointment)
     except IntegrityError:
         # The same form sent twice (a double click, a resubmitted page): one record.
         appointment = AppointmentRequest.objects.filter(submission_token=token.nonce).first()
@@ -143,13 +177,17 @@ def _again(form, why):
 
 
 def _thank(request, reference, urgent=False):
-    session = request.session
-    session[SESSION_KEY] = reference  # loads the session the cookie names, if there is one
-    session[URGENT_SESSION_KEY] = urgent
-    # A new session key: a session cookie planted in this browser beforehand must not show
-    # this reference to whoever planted it. Without a stored session (the usual case) the key
-    # is None and the response creates one with a new key; cycling it as well would write the
-    # session twice (measured: 3 of the POST's 13 database round trips, bench/RESULTS.md).
-    if session.session_key is not None:
-        session.cycle_key()
-    return redirect("appointments:thanks")
+    """The redirect to the thank-you page. Nothing after the request's commit may fail, so it
+    writes nothing to the database: the page's reference rides in a signed cookie (never in the
+    URL, which proxies and browser history keep)."""
+    response = redirect("appointments:thanks")
+    response.set_signed_cookie(
+        THANKS_COOKIE,
+        f"{reference}:urgent" if urgent else reference,
+        salt=THANKS_SALT,
+        max_age=THANKS_SECONDS,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response

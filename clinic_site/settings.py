@@ -70,8 +70,6 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
-    "django_tasks",
-    "django_tasks_db",
     "clinic_site",
     "staff",
     "blog",
@@ -191,22 +189,6 @@ else:
 CACHES["template_fragments"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "template-fragments",
-}
-
-# --- Background tasks -----------------------------------------------------------------------
-# Everything that talks to the outside world (e-mail) runs as a task, never inside a patient's
-# request. Production queues tasks in the database and runs `manage.py db_worker`; development
-# (DEBUG) runs each task right after the request's commit, so `make run` needs no extra process.
-# TASKS_BACKEND=immediate or =database overrides that choice.
-
-TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")
-TASKS = {
-    "default": {
-        "BACKEND": {
-            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
-            "database": "django_tasks_db.DatabaseBackend",
-        }[TASKS_BACKEND]
-    }
 }
 
 # --- Auth and the staff admin ---------------------------------------------------------------
@@ -437,15 +419,22 @@ APPOINTMENT_NOTIFY_EMAILS = env_list(
 )
 # Send the patient a short acknowledgement (the reference and next steps, nothing they typed).
 APPOINTMENT_ACKNOWLEDGE_PATIENT = env_bool("APPOINTMENT_ACKNOWLEDGE_PATIENT", True)
+# E-mails wait in an outbox (appointments/notify.py) for the worker, `manage.py email_worker`.
+# In development (DEBUG) each request's e-mails are sent right after its commit, in the same
+# process, so `make run` needs no worker; APPOINTMENT_SEND_IMMEDIATELY=0 or =1 overrides that.
+APPOINTMENT_SEND_IMMEDIATELY = env_bool("APPOINTMENT_SEND_IMMEDIATELY", DEBUG)
 # A failed e-mail is tried again after 1, 2, 4, ... times this many seconds, at most this many
-# times in all; then the request is shown to staff on the admin index as not notified.
+# times in all; then it is shown to staff on the admin index as not sent.
 APPOINTMENT_RETRY_SECONDS = int(os.environ.get("APPOINTMENT_RETRY_SECONDS", "60"))
 APPOINTMENT_MAX_SEND_ATTEMPTS = int(os.environ.get("APPOINTMENT_MAX_SEND_ATTEMPTS", "8"))
 # A sender claims an e-mail before sending it; a claim older than this (a worker killed
-# mid-send) is taken over by the next run. Longer than any send can take (EMAIL_TIMEOUT).
+# mid-send) is taken over by the next sender. Longer than any send can take (EMAIL_TIMEOUT).
 APPOINTMENT_SEND_LEASE_SECONDS = int(
     os.environ.get("APPOINTMENT_SEND_LEASE_SECONDS", str(max(300, 6 * EMAIL_TIMEOUT)))
 )
+# An e-mail still unsent this many minutes after its request makes /healthz say "degraded"
+# and shows on the admin index.
+APPOINTMENT_SEND_STALE_MINUTES = int(os.environ.get("APPOINTMENT_SEND_STALE_MINUTES", "15"))
 # Faster than this (seconds from page load to submit) is a bot.
 APPOINTMENT_MIN_FILL_SECONDS = float(os.environ.get("APPOINTMENT_MIN_FILL_SECONDS", "3"))
 # Requests accepted per client per window, counted in the database (appointments.spam),

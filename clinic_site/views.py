@@ -31,18 +31,39 @@ def robots_txt(request):
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 
 
+# What the apps add to the probe (register_health_check): a name and a function that returns
+# "ok" or a word for what is wrong. Anything but "ok" makes the answer "degraded", still 200:
+# such a host serves pages as well as any other, so no load balancer should take it out.
+HEALTH_CHECKS = {}
+
+
+def register_health_check(name, check):
+    HEALTH_CHECKS[name] = check
+
+
 @never_cache
 def healthz(request):
     """For load balancers, answered by clinic_site.middleware.health_check on HEALTH_PATH.
     503 only when the database is down: this host cannot take a request. With the shared cache
-    down, pages are served uncached and the form still works, so 200, marked degraded."""
+    down, pages are served uncached and the form still works, so 200, marked degraded; so too
+    when a registered check says something is wrong (the e-mail worker, say)."""
     database = _answers("database", _query_database)
     cache_ok = _answers("cache", lambda: cache.get("health-probe"))
-    status = "ok" if database and cache_ok else "degraded" if database else "unavailable"
+    checks = {name: _ask(name, check) for name, check in HEALTH_CHECKS.items()} if database else {}
+    healthy = database and cache_ok and set(checks.values()) <= {"ok"}
+    status = "ok" if healthy else "degraded" if database else "unavailable"
     return JsonResponse(
-        {"status": status, "database": database, "cache": cache_ok},
+        {"status": status, "database": database, "cache": cache_ok, **checks},
         status=200 if database else 503,
     )
+
+
+def _ask(name, check):
+    try:
+        return check()
+    except Exception:
+        logger.exception("Health check: %s could not be checked", name)
+        return "unknown"
 
 
 def _query_database():
@@ -97,8 +118,15 @@ def page_not_found(request, exception=None):
 def server_error(request):
     # Rendered without the request's context processors, the session or the database, so this
     # page works when the database is down or when the failure was in a context processor.
+    # After a POST, what was sent may have been stored before the failure (a form's commit
+    # can succeed and a later step fail): the page says so, and asks for a call rather than
+    # a second copy.
+    context = {
+        "clinic": get_clinic(),
+        "status": 500,
+        "request": request,
+        "posted": request.method == "POST",
+    }
     with translation.override(page_language(request)):
-        html = loader.render_to_string(
-            "500.html", {"clinic": get_clinic(), "status": 500, "request": request}
-        )
+        html = loader.render_to_string("500.html", context)
     return HttpResponse(html, status=500)

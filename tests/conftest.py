@@ -1,9 +1,7 @@
-import signal
 from pathlib import Path
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.test import Client
 
 from blog.content import sync_content
@@ -34,24 +32,11 @@ def site_content(db):
 
 
 @pytest.fixture
-def run_tasks(monkeypatch):
-    """What the production task worker does: run every queued task, then stop."""
-    # The worker drops database connections between tasks, as a request does; a test runs
-    # inside one transaction on one connection (Django's test client skips it the same way).
-    monkeypatch.setattr(
-        "django_tasks_db.management.commands.db_worker.close_old_connections", lambda: None
-    )
+def run_worker():
+    """What the production e-mail worker does: send every e-mail that is due, then stop."""
+    from appointments.notify import send_all_due
 
-    def run():
-        # The worker installs its own shutdown handlers; give pytest its own back.
-        saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            call_command("db_worker", batch=True, startup_delay=False, reload=False, verbosity=0)
-        finally:
-            for sig, handler in saved.items():
-                signal.signal(sig, handler)
-
-    return run
+    return send_all_due
 
 
 STAFF_PASSWORD = "correct horse battery staple 42"

@@ -12,12 +12,14 @@ time. Requests arrive every day, so the range between the first and the last mat
 import datetime
 
 from django import template
+from django.conf import settings
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
 from django.db.models import Max, Min
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 
-from appointments.models import AppointmentRequest
+from appointments import notify
+from appointments.models import AppointmentRequest, local_time
 
 register = template.Library()
 
@@ -27,6 +29,7 @@ def triage_cards(user):
     those very requests (so a count and its list cannot disagree) and its wording. An alert
     card shows only when its count is not zero."""
     requests = AppointmentRequest.objects
+    stale = settings.APPOINTMENT_SEND_STALE_MINUTES
     return [
         {
             "queryset": requests.filter(urgent=True),
@@ -51,11 +54,29 @@ def triage_cards(user):
             "label": ("open and assigned to me",) * 2,
         },
         {
-            "queryset": requests.staff_not_notified(),
-            "query": "staff_alert=unsent",
+            "queryset": requests.with_emails("failing"),
+            "query": "email=failing",
             "label": (
-                "request staff were not e-mailed about",
-                "requests staff were not e-mailed about",
+                "request with an e-mail that could not be sent",
+                "requests with an e-mail that could not be sent",
+            ),
+            "alert": True,
+        },
+        {
+            "queryset": requests.with_emails("waiting"),
+            "query": "email=waiting",
+            "label": (
+                f"request with e-mails waiting over {stale} minutes",
+                f"requests with e-mails waiting over {stale} minutes",
+            ),
+            "alert": True,
+        },
+        {
+            "queryset": requests.with_emails("held"),
+            "query": "email=held",
+            "label": (
+                "request with e-mails held since a restore: send or drop them",
+                "requests with e-mails held since a restore: send or drop them",
             ),
             "alert": True,
         },
@@ -68,7 +89,13 @@ def triage_counts(context):
     user = context["request"].user
     if not user.has_perm("appointments.view_appointmentrequest"):
         return {"cards": None}
-    return {"cards": [{**card, "count": card["queryset"].count()} for card in triage_cards(user)]}
+    seen = notify.worker_last_seen()
+    return {
+        "cards": [{**card, "count": card["queryset"].count()} for card in triage_cards(user)],
+        # No worker has said it is alive lately: nothing is being sent.
+        "worker_missing": notify.worker_missing(seen),
+        "worker_seen": local_time(seen) if seen else None,
+    }
 
 
 def _months(first, last):

@@ -164,17 +164,22 @@ def test_each_index_card_counts_the_requests_its_link_lists(desk, make_staff):
     make_request(callback_due_on=today() - timedelta(days=2), age=timedelta(days=3))
     make_request(callback_due_on=today() + timedelta(days=1), age=timedelta(days=4))
     make_request(status="scheduled", age=timedelta(days=8))
-    make_request(notification_attempts=1)  # its staff e-mail failed
+    # Its staff e-mail failed; another waited 20 minutes; a third was held at a restore.
+    make_request().emails.create(kind="staff", attempts=1, last_error="SMTPServerDisconnected")
+    make_request().emails.create(kind="staff", created_at=timezone.now() - timedelta(minutes=20))
+    make_request().emails.create(kind="patient", state="held")
     html = browser.get(reverse("admin:index")).content.decode()
     cards = re.findall(r'<a href="([^"]+)"><strong>(\d+)</strong> ([^<]+)</a>', html)
     counted = {label.strip(): int(count) for _, count, label in cards}
     assert counted == {
         "urgent": 0,
-        "new requests": 5,
+        "new requests": 7,
         "overdue": 2,
         "callbacks due today": 2,
         "open and assigned to me": 2,
-        "request staff were not e-mailed about": 1,
+        "request with an e-mail that could not be sent": 1,
+        "request with e-mails waiting over 15 minutes": 1,
+        "request with e-mails held since a restore: send or drop them": 1,
     }
     for link, count, label in cards:
         assert len(rows(browser.get(link.replace("&amp;", "&")))) == int(count), label

@@ -1,5 +1,6 @@
-"""A request is never lost: it is stored before any e-mail is tried, and a mail server that is
-down or hanging costs the patient nothing. Tested against real SMTP servers on loopback."""
+"""A request is never lost and each of its e-mails goes out once: it is stored, with its e-mails
+queued in the outbox, before any mail server is tried, and a mail server that is down or
+hanging costs the patient nothing. Tested against real SMTP servers on loopback."""
 
 import socket
 import threading
@@ -10,17 +11,19 @@ from email import message_from_bytes
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
 from appointments import notify
-from appointments.models import AppointmentRequest
+from appointments.models import AppointmentRequest, OutgoingEmail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHI = ("Ann", "Example", "ann@example.org", "5550123", "private story")
+STAFF = ["front-desk@clinic.example"]
+State = OutgoingEmail.State
 
 
 def free_port():
@@ -30,12 +33,25 @@ def free_port():
 
 
 class Inbox:
+    """A mail server's inbox; it refuses the addresses in `refuse` (550), once each."""
+
     def __init__(self):
         self.messages = []
+        self.refuse = set()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            self.refuse.discard(address)
+            return "550 mailbox unavailable"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append((envelope.rcpt_tos, message_from_bytes(envelope.content)))
         return "250 OK"
+
+    def recipients(self):
+        return [to for to, _ in self.messages]
 
 
 @pytest.fixture
@@ -44,7 +60,7 @@ def smtp_settings(settings):
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_TIMEOUT = 1
-    settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
+    settings.APPOINTMENT_NOTIFY_EMAILS = STAFF
     settings.SITE_URL = "https://clinic.example"
     return settings
 
@@ -93,33 +109,36 @@ def mail_server_hanging(smtp_settings):
 
 
 def time_passes(seconds):
-    """As if `seconds` had gone by for every back-off and claim."""
-    AppointmentRequest.objects.filter(next_attempt_at__isnull=False).update(
-        next_attempt_at=F("next_attempt_at") - timedelta(seconds=seconds)
-    )
+    """As if `seconds` had gone by for every back-off and lease."""
+    OutgoingEmail.objects.update(next_try_at=F("next_try_at") - timedelta(seconds=seconds))
+
+
+def emails_of(request):
+    """{kind: its outbox row} for a request."""
+    return {email.kind: email for email in OutgoingEmail.objects.filter(request=request)}
 
 
 def test_emails_reach_a_real_mail_server_from_the_worker_not_the_request(
-    client, submit, mail_server, monkeypatch, run_tasks
+    client, submit, mail_server, monkeypatch, run_worker
 ):
     seen = {}
-    original = notify._staff_message
+    original = notify.MESSAGES["staff"]
 
     def spy(request_obj):
         seen["in_transaction"] = transaction.get_connection().in_atomic_block
         seen["stored"] = AppointmentRequest.objects.filter(pk=request_obj.pk).exists()
         return original(request_obj)
 
-    monkeypatch.setattr(notify, "_staff_message", spy)
+    monkeypatch.setitem(notify.MESSAGES, "staff", spy)
     assert submit(message="My private story").status_code == 302
     assert mail_server.messages == []
     assert "We will send a short confirmation" in client.get("/contact/thanks/").content.decode()
 
-    run_tasks()
+    run_worker()
     assert seen == {"in_transaction": False, "stored": True}
     request = AppointmentRequest.objects.get()
     (staff_to, staff), (patient_to, patient) = mail_server.messages
-    assert staff_to == ["front-desk@clinic.example"]
+    assert staff_to == STAFF
     assert patient_to == ["ann@example.org"]
     staff_text = staff.as_string()
     assert request.reference in staff["Subject"]
@@ -128,38 +147,63 @@ def test_emails_reach_a_real_mail_server_from_the_worker_not_the_request(
     assert patient["To"] == "ann@example.org"
     for header in ("Subject", "From", "To"):
         assert "Ann" not in patient[header]
-    request.refresh_from_db()
-    assert request.staff_notified_at and request.patient_acknowledged_at
-    assert request.notification_error == ""
+    emails = emails_of(request)
+    assert emails["staff"].sent_at and emails["patient"].sent_at
+    assert {e.state for e in emails.values()} == {State.SENT}
+    assert {e.last_error for e in emails.values()} == {""}
     assert "We have sent a short confirmation" in client.get("/contact/thanks/").content.decode()
 
 
-def test_the_queued_task_carries_the_key_only(submit):
-    from django_tasks_db.models import DBTaskResult
-
+def test_the_outbox_holds_the_request_key_and_nothing_the_patient_typed(submit):
+    """The message is written when it is sent, from the request: the queue holds no PHI."""
     submit(message="My private story")
-    (queued,) = DBTaskResult.objects.all()
-    assert queued.args_kwargs == {"args": [AppointmentRequest.objects.get().pk], "kwargs": {}}
+    request = AppointmentRequest.objects.get()
+    queued = list(OutgoingEmail.objects.values())
+    assert [(row["request_id"], row["kind"]) for row in queued] == [
+        (request.pk, "staff"),
+        (request.pk, "patient"),
+    ]
+    for phi in PHI:
+        assert phi not in str(queued)
+
+
+def test_a_request_that_fails_to_store_queues_no_email(submit, monkeypatch):
+    """Stored with its e-mails, or neither."""
+    from django.db import DatabaseError
+
+    def broken(request_obj):
+        raise DatabaseError("the outbox is unavailable")
+
+    monkeypatch.setattr(notify, "queue_emails", broken)
+    with pytest.raises(DatabaseError):
+        submit()
+    assert not AppointmentRequest.objects.exists()
+    assert not OutgoingEmail.objects.exists()
 
 
 def test_request_survives_smtp_outage_and_is_sent_later(
-    client, submit, mail_server_down, smtp_settings, caplog, run_tasks
+    client, submit, mail_server_down, smtp_settings, caplog, run_worker
 ):
     response = submit(message="My private story")
     assert response.status_code == 302
-    run_tasks()
+    run_worker()
     request = AppointmentRequest.objects.get()
     assert request.reference in client.get("/contact/thanks/").content.decode()
-    assert request.staff_notified_at is None
-    assert request.patient_acknowledged_at is None
-    assert request.notification_attempts == 1
-    assert "ConnectionRefusedError" in request.notification_error
-    assert f"E-mail for request {request.reference} not sent" in caplog.text
+    for email in emails_of(request).values():
+        assert email.state == State.PENDING and email.sent_at is None
+        assert email.attempts == 1
+        assert email.last_error == "ConnectionRefusedError"
+    # The log says which request and which of its e-mails, and why, in PHI-free words.
+    assert (
+        f"Staff e-mail for request {request.reference} not sent (attempt 1 of 8): "
+        "ConnectionRefusedError" in caplog.text
+    )
+    assert f"Patient acknowledgement for request {request.reference} not sent" in caplog.text
     for phi in PHI:
         assert phi not in caplog.text
 
-    # The mail server comes back; once the back-off has passed, cron's retry sends what was
-    # missed.
+    # The mail server comes back; once the back-off has passed, cron's sweep (or the worker)
+    # sends what was missed.
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=smtp_settings.EMAIL_PORT)
     controller.start()
@@ -168,72 +212,103 @@ def test_request_survives_smtp_outage_and_is_sent_later(
         assert inbox.messages == []  # too early: backing off
         time_passes(60)
         call_command("send_pending_notifications")
-        run_tasks()  # the retry the worker queued finds nothing left to send
+        run_worker()  # the worker finds nothing left to send
     finally:
         controller.stop()
     assert len(inbox.messages) == 2
-    request.refresh_from_db()
-    assert request.staff_notified_at and request.patient_acknowledged_at
-    assert request.notification_error == ""
+    assert {(e.state, e.last_error) for e in emails_of(request).values()} == {(State.SENT, "")}
     # Nothing is sent twice.
+    time_passes(10_000)
     call_command("send_pending_notifications")
     assert len(inbox.messages) == 2
 
 
-def test_hanging_mail_server_costs_the_patient_nothing(submit, mail_server_hanging, run_tasks):
+def test_hanging_mail_server_costs_the_patient_nothing(submit, mail_server_hanging, run_worker):
     started = time.monotonic()
     response = submit()
     assert time.monotonic() - started < 0.5
     assert response.status_code == 302
 
     started = time.monotonic()
-    run_tasks()
+    run_worker()
     # One connection attempt at a 1-second timeout, not one per e-mail.
     assert time.monotonic() - started < 1.9
-    request = AppointmentRequest.objects.get()
-    assert request.staff_notified_at is None
-    assert request.notification_error == "Timeout, Timeout"
+    assert {(e.state, e.last_error) for e in OutgoingEmail.objects.all()} == {
+        (State.PENDING, "Timeout")
+    }
 
 
-def test_no_staff_addresses_configured_leaves_the_notification_pending(
-    submit, smtp_settings, mail_server, run_tasks
+def test_no_staff_addresses_configured_leaves_the_staff_email_waiting(
+    submit, smtp_settings, mail_server, run_worker
 ):
     smtp_settings.APPOINTMENT_NOTIFY_EMAILS = []
     submit()
-    run_tasks()
-    request = AppointmentRequest.objects.get()
-    assert request.staff_notified_at is None
-    assert request.notification_error == "NoRecipientsConfigured"
-    assert request in AppointmentRequest.objects.pending_notification()
+    run_worker()
+    emails = emails_of(AppointmentRequest.objects.get())
+    assert emails["staff"].state == State.PENDING
+    assert emails["staff"].last_error == "NoRecipientsConfigured"
+    assert emails["patient"].state == State.SENT
+    assert mail_server.recipients() == [["ann@example.org"]]
+
+
+def test_a_phone_only_requests_staff_alert_goes_out_exactly_once(submit, mail_server, run_worker):
+    submit(email="", contact_method="phone")
+    run_worker()
+    time_passes(10_000)
+    run_worker()
+    call_command("send_pending_notifications")
+    assert mail_server.recipients() == [STAFF]
+    assert list(emails_of(AppointmentRequest.objects.get())) == ["staff"]
+
+
+def test_in_development_the_emails_go_out_right_after_the_request(
+    submit, mail_server, smtp_settings
+):
+    """`make run` (DEBUG) has no worker: the request sends its own e-mails after its commit."""
+    smtp_settings.APPOINTMENT_SEND_IMMEDIATELY = True
+    assert submit().status_code == 302
+    assert sorted(mail_server.recipients()) == [["ann@example.org"], STAFF]
+    assert not OutgoingEmail.objects.exclude(state=State.SENT).exists()
 
 
 # --- exactly once -------------------------------------------------------------------------
 
 
+def stored(created_ago=timedelta(hours=1), **fields):
+    """A request stored `created_ago`, with its e-mails queued, as the form stores one."""
+    values = {
+        "first_name": "Ann",
+        "last_name": "Example",
+        "email": "ann@example.org",
+        "contact_method": "phone",
+        "best_time": "any",
+        "service": "spravato",
+        "patient_type": "new",
+        "submission_token": f"token-{AppointmentRequest.objects.count()}",
+        **fields,
+    }
+    with transaction.atomic():
+        request = AppointmentRequest.objects.create(
+            created_at=timezone.now() - created_ago, **values
+        )
+        notify.queue_emails(request)
+    return request
+
+
 @pytest.fixture
-def stored_request(form_data):
-    """A request whose task was lost an hour ago: cron's to send."""
-    return AppointmentRequest.objects.create(
-        created_at=timezone.now() - timedelta(hours=1),
-        first_name="Ann",
-        last_name="Example",
-        email="ann@example.org",
-        contact_method="phone",
-        best_time="any",
-        service="spravato",
-        patient_type="new",
-        submission_token="token-1",
-    )
+def stored_request():
+    """A request whose e-mails were queued an hour ago: cron's, or any worker's, to send."""
+    return stored()
 
 
-def test_two_senders_at_once_send_each_email_once(stored_request, mail_server):
+def test_six_senders_at_once_send_each_email_once(stored_request, mail_server):
     senders = 6
     start = threading.Barrier(senders)
 
     def sender():
         start.wait()
         try:
-            return notify.send_notifications(stored_request.pk)
+            return notify.send_due()
         finally:
             connection.close()
 
@@ -242,62 +317,143 @@ def test_two_senders_at_once_send_each_email_once(stored_request, mail_server):
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(to for to, _ in mail_server.messages) == [
-        ["ann@example.org"],
-        ["front-desk@clinic.example"],
-    ]
+    assert sorted(mail_server.recipients()) == [["ann@example.org"], STAFF]
+
+
+def test_two_pending_requests_are_sent_independently(mail_server, run_worker):
+    """One request's failure does not hold back another's e-mails, nor its own other e-mail."""
+    first, second = stored(), stored(email="bob@example.org")
+    mail_server.refuse = {"ann@example.org"}
+    run_worker()
+    assert sorted(mail_server.recipients()) == [["bob@example.org"], STAFF, STAFF]
+    assert emails_of(first)["patient"].last_error == "SMTPRecipientsRefused"
+    assert {e.state for e in emails_of(second).values()} == {State.SENT}
+
+    time_passes(60)
+    run_worker()
+    assert mail_server.recipients()[-1] == ["ann@example.org"]
+    assert len(mail_server.messages) == 4
+
+
+def test_a_failure_of_one_message_on_an_open_connection_is_retried(
+    stored_request, mail_server, run_worker
+):
+    """The staff e-mail and the acknowledgement share one connection; the server refuses the
+    first. The second still goes out on a fresh connection, and the first after its back-off."""
+    mail_server.refuse = set(STAFF)
+    assert notify.send_due() == (1, 1)
+    assert mail_server.recipients() == [["ann@example.org"]]
+    staff = emails_of(stored_request)["staff"]
+    assert (staff.state, staff.attempts, staff.last_error) == (
+        State.PENDING,
+        1,
+        "SMTPRecipientsRefused",
+    )
+    run_worker()
+    assert len(mail_server.messages) == 1  # still backing off
+    time_passes(60)
+    run_worker()
+    assert mail_server.recipients() == [["ann@example.org"], STAFF]
 
 
 def test_a_sender_that_finds_the_email_claimed_sends_nothing(
     stored_request, mail_server, monkeypatch
 ):
     """While one sender waits on the mail server, a cron run (or a second worker) comes."""
-    original = notify._staff_message
+    original = notify.MESSAGES["staff"]
     outcomes = []
 
     def meanwhile(request_obj):
-        outcomes.append(notify.send_notifications(stored_request.pk))
-        outcomes.append(notify.send_pending())
+        outcomes.append(notify.send_due())
+        outcomes.append(notify.send_all_due())
         return original(request_obj)
 
-    monkeypatch.setattr(notify, "_staff_message", meanwhile)
-    assert notify.send_notifications(stored_request.pk) is True
-    assert outcomes == [None, (0, 0)]
+    monkeypatch.setitem(notify.MESSAGES, "staff", meanwhile)
+    assert notify.send_due() == (2, 0)
+    assert outcomes == [(0, 0), (0, 0)]
     assert len(mail_server.messages) == 2
 
 
 def test_a_claim_left_by_a_killed_worker_is_taken_over_after_the_lease(
     stored_request, mail_server, settings
 ):
-    now = timezone.now()
     lease = timedelta(seconds=settings.APPOINTMENT_SEND_LEASE_SECONDS)
-    AppointmentRequest.objects.update(staff_claimed_at=now, patient_claimed_at=now)
+    # A worker claimed both e-mails, then was killed before it sent them.
+    OutgoingEmail.objects.update(attempts=1, next_try_at=timezone.now() + lease)
     call_command("send_pending_notifications")
     assert mail_server.messages == []  # the worker may still be sending
 
-    AppointmentRequest.objects.update(
-        staff_claimed_at=now - lease - timedelta(seconds=1), patient_claimed_at=now
-    )
+    OutgoingEmail.objects.filter(kind="staff").update(next_try_at=timezone.now())
     call_command("send_pending_notifications")
-    assert [to for to, _ in mail_server.messages] == [["front-desk@clinic.example"]]
-    stored_request.refresh_from_db()
-    assert stored_request.staff_notified_at and stored_request.staff_claimed_at is None
+    assert mail_server.recipients() == [STAFF]
+    staff = emails_of(stored_request)["staff"]
+    assert staff.state == State.SENT and staff.attempts == 2
+
+
+def test_a_takeover_never_lets_the_old_holder_clear_the_new_claim(stored_request, settings):
+    """A sender slower than its lease comes back after another took its e-mail over: whatever
+    its outcome, it changes nothing, and the new holder's result stands."""
+    staff_email = [emails_of(stored_request)["staff"].pk]
+    (old,) = notify._claim(1, only=staff_email)
+    time_passes(settings.APPOINTMENT_SEND_LEASE_SECONDS + 1)
+    (new,) = notify._claim(1, only=staff_email)
+    assert (old.attempts, new.attempts) == (1, 2)
+
+    notify._failed(old, OSError("the old holder's connection dropped"))
+    notify._record(old, state=State.SENT, sent_at=timezone.now())
+    staff = emails_of(stored_request)["staff"]
+    assert (staff.state, staff.attempts, staff.last_error) == (State.PENDING, 2, "")
+    assert staff.next_try_at > timezone.now()  # still the new holder's lease
+
+    notify._record(new, state=State.SENT, sent_at=timezone.now())
+    assert emails_of(stored_request)["staff"].state == State.SENT
+
+
+def test_the_worker_carries_on_after_losing_the_database(stored_request, mail_server, monkeypatch):
+    """A lost connection (here, the first claim fails) is waited out; the worker does not
+    exit for it, and sends once the database answers."""
+    original = notify._claim
+    failures = []
+
+    def flaky(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise OperationalError("server closed the connection unexpectedly")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(notify, "_claim", flaky)
+    stop = threading.Event()
+
+    def work():
+        try:
+            notify.run_worker(stop, idle_seconds=0.05)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    deadline = time.monotonic() + 10
+    while len(mail_server.messages) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = worker.is_alive()
+    stop.set()
+    worker.join(10)
+    assert failures and alive
+    assert sorted(mail_server.recipients()) == [["ann@example.org"], STAFF]
+    assert notify.worker_last_seen() is not None
 
 
 def test_staff_and_patient_emails_are_retried_separately(
     stored_request, mail_server, smtp_settings
 ):
     smtp_settings.APPOINTMENT_NOTIFY_EMAILS = []
-    assert notify.send_notifications(stored_request.pk) is False
-    assert [to for to, _ in mail_server.messages] == [["ann@example.org"]]
+    assert notify.send_due() == (1, 1)
+    assert mail_server.recipients() == [["ann@example.org"]]
 
-    smtp_settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
+    smtp_settings.APPOINTMENT_NOTIFY_EMAILS = STAFF
     time_passes(60)
     call_command("send_pending_notifications")
-    assert [to for to, _ in mail_server.messages] == [
-        ["ann@example.org"],
-        ["front-desk@clinic.example"],
-    ]
+    assert mail_server.recipients() == [["ann@example.org"], STAFF]
 
 
 # The staff roles come from a data migration, which a transactional test's flush removes.
@@ -310,30 +466,41 @@ def test_retries_back_off_and_stop_after_the_limit(
     for _ in range(6):
         started = timezone.now()
         call_command("send_pending_notifications")
-        stored_request.refresh_from_db()
-        if stored_request.next_attempt_at:
-            waits.append(round((stored_request.next_attempt_at - started).total_seconds()))
+        staff = emails_of(stored_request)["staff"]
+        if staff.state == State.PENDING:
+            waits.append(round((staff.next_try_at - started).total_seconds()))
         time_passes(10_000)
-    assert stored_request.notification_attempts == 4
-    assert waits[:4] == [60, 120, 240, 480]
-    assert not AppointmentRequest.objects.due_for_sending().exists()
+    assert staff.attempts == 4 and staff.state == State.FAILED
+    assert waits == [60, 120, 240]
+    assert not OutgoingEmail.objects.due().exists()
 
     # Staff see it without reading a log.
     desk = signed_in(make_staff())
     index = desk.get(reverse("admin:index")).content.decode()
-    assert "1</strong> request staff were not e-mailed about" in index
+    assert "1</strong> request with an e-mail that could not be sent" in index
     listed = desk.get(
-        reverse("admin:appointments_appointmentrequest_changelist") + "?staff_alert=unsent"
+        reverse("admin:appointments_appointmentrequest_changelist") + "?email=failing"
     ).content.decode()
     assert stored_request.reference in listed
     page = desk.get(stored_request.get_admin_url()).content.decode()
-    assert "not sent</strong> (no more attempts will be made)" in page
+    assert 'Staff e-mail: <strong class="unsent">Failed (no more attempts)</strong>' in page
+    assert "Attempts: 4. Last error: ConnectionRefusedError" in page
+
+    # They choose to send it again once the mail server is back.
+    desk.post(
+        reverse("admin:appointments_appointmentrequest_changelist"),
+        {"action": "send_emails_again", "_selected_action": [stored_request.pk]},
+    )
+    staff = emails_of(stored_request)["staff"]
+    assert (staff.state, staff.attempts) == (State.PENDING, 0)
+    assert OutgoingEmail.objects.due().count() == 2
 
 
 @pytest.mark.django_db(transaction=False)
-def test_the_admin_index_says_nothing_when_every_staff_email_went_out(
+def test_the_admin_index_says_nothing_when_every_email_went_out(
     stored_request, mail_server, make_staff, signed_in
 ):
-    notify.send_notifications(stored_request.pk)
+    notify.send_due()
     index = signed_in(make_staff()).get(reverse("admin:index")).content.decode()
-    assert "not e-mailed about" not in index
+    assert "could not be sent" not in index
+    assert "waiting over" not in index

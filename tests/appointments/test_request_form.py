@@ -240,7 +240,7 @@ class TestValidation:
 
 
 def test_patient_is_acknowledged_and_staff_notified_without_phi(
-    submit, settings, django_capture_on_commit_callbacks, run_tasks
+    submit, settings, django_capture_on_commit_callbacks, run_worker
 ):
     settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
     settings.SITE_URL = "https://clinic.example"
@@ -248,7 +248,7 @@ def test_patient_is_acknowledged_and_staff_notified_without_phi(
         submit(message="My private story", insurance="Acme Health")
     # The request itself sends nothing: the task worker does.
     assert mail.outbox == []
-    run_tasks()
+    run_worker()
     request = AppointmentRequest.objects.get()
     staff, patient = mail.outbox
     assert staff.to == ["front-desk@clinic.example"]
@@ -269,12 +269,11 @@ def test_patient_is_acknowledged_and_staff_notified_without_phi(
     assert "within one business day" in patient.body
     for other in ("Spravato", "esketamine", "Example", "private story", "Acme"):
         assert other not in patient.body + patient.subject
-    request.refresh_from_db()
-    assert request.staff_notified_at and request.patient_acknowledged_at
+    assert set(request.emails.values_list("state", flat=True)) == {"sent"}
 
 
 def test_acknowledgement_carries_nothing_the_submitter_typed(
-    submit, django_capture_on_commit_callbacks, run_tasks
+    submit, django_capture_on_commit_callbacks, run_worker
 ):
     # Someone types another person's address and a "name" that reads as a message from us.
     typed = {
@@ -287,7 +286,7 @@ def test_acknowledgement_carries_nothing_the_submitter_typed(
     }
     with django_capture_on_commit_callbacks(execute=True):
         assert submit(**typed).status_code == 302
-    run_tasks()
+    run_worker()
     request = AppointmentRequest.objects.get()
     (patient,) = [m for m in mail.outbox if m.to == ["victim@example.org"]]
     body = patient.subject + patient.body
@@ -306,35 +305,14 @@ def test_a_name_with_a_link_is_refused_and_no_email_goes_out(
     assert mail.outbox == []
 
 
-def test_a_planted_session_cookie_does_not_reveal_the_victims_reference(form_data):
-    from django.conf import settings
-    from django.test import Client
-
-    from .conftest import send
-
-    attacker = Client(HTTP_X_FORWARDED_PROTO="https")
-    send(attacker, form_data)  # the attacker's own request gives them a session
-    planted = attacker.cookies[settings.SESSION_COOKIE_NAME].value
-    own_reference = attacker.get("/contact/thanks/").context["reference"]
-
-    victim = Client(HTTP_X_FORWARDED_PROTO="https")
-    victim.cookies[settings.SESSION_COOKIE_NAME] = planted
-    assert send(victim, {**form_data, "form_token": aged_token(30)}).status_code == 302
-    victims_reference = victim.get("/contact/thanks/").context["reference"]
-    assert victims_reference != own_reference
-
-    seen_by_attacker = attacker.get("/contact/thanks/", follow=True).content.decode()
-    assert victims_reference not in seen_by_attacker
-
-
 def test_patient_acknowledgement_can_be_turned_off(
-    submit, settings, django_capture_on_commit_callbacks, run_tasks
+    submit, settings, django_capture_on_commit_callbacks, run_worker
 ):
     settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
     settings.APPOINTMENT_ACKNOWLEDGE_PATIENT = False
     with django_capture_on_commit_callbacks(execute=True):
         submit()
-    run_tasks()
+    run_worker()
     assert [m.to for m in mail.outbox] == [["front-desk@clinic.example"]]
 
 

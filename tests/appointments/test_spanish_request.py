@@ -69,7 +69,7 @@ def test_the_rate_limit_page_is_in_spanish(client, form_data, settings):
 
 
 def test_a_spanish_request_is_stored_as_es_and_acknowledged_in_spanish(
-    client, form_data, settings, django_capture_on_commit_callbacks, run_tasks
+    client, form_data, settings, django_capture_on_commit_callbacks, run_worker
 ):
     settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -82,7 +82,7 @@ def test_a_spanish_request_is_stored_as_es_and_acknowledged_in_spanish(
     assert request.language == "es"
 
     with translation.override("en"):  # a worker's own language must not matter
-        run_tasks()
+        run_worker()
     staff, patient = mail.outbox
     assert patient.subject.endswith(f": recibimos su solicitud ({request.reference})")
     assert patient.body.startswith("Hola:\n")
@@ -101,14 +101,14 @@ def test_a_spanish_request_is_stored_as_es_and_acknowledged_in_spanish(
 
 
 def test_an_english_request_stays_english(
-    client, form_data, django_capture_on_commit_callbacks, run_tasks
+    client, form_data, django_capture_on_commit_callbacks, run_worker
 ):
     with django_capture_on_commit_callbacks(execute=True):
         send(client, form_data, path="/contact/")
     request = AppointmentRequest.objects.get()
     assert request.language == "en"
     with translation.override("es"):
-        run_tasks()
+        run_worker()
     (patient,) = [m for m in mail.outbox if m.to == ["ann@example.org"]]
     assert patient.body.startswith("Hello,\n")
     assert "we received your request" in patient.subject

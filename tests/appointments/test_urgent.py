@@ -96,7 +96,7 @@ def test_the_tables_are_big_enough():
 
 @pytest.mark.django_db
 def test_crisis_language_marks_the_request_urgent_and_the_patient_sees_988_and_911_first(
-    client, submit, settings, django_capture_on_commit_callbacks, run_tasks
+    client, submit, settings, django_capture_on_commit_callbacks, run_worker
 ):
     settings.APPOINTMENT_NOTIFY_EMAILS = ["front-desk@clinic.example"]
     with django_capture_on_commit_callbacks(execute=True):
@@ -113,7 +113,7 @@ def test_crisis_language_marks_the_request_urgent_and_the_patient_sees_988_and_9
         main.index('href="tel:988"') < main.index('href="tel:911"') < main.index(request.reference)
     )
 
-    run_tasks()
+    run_worker()
     staff = mail.outbox[0]
     assert staff.subject == f"Urgent: New evaluation request {request.reference}"
     for phi in ("Ann", "Example", "ann@example.org", "HOPELESS", "hopeless", "someone soon"):

@@ -1,18 +1,28 @@
 """A load balancer probes /healthz: plain HTTP, any Host, and an honest answer."""
 
+from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.db.utils import OperationalError
 from django.test import Client
+from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def worker_alive():
+    """An e-mail worker running, as on a healthy site: it has just said so."""
+    from appointments.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(name="email", seen_at=timezone.now())
 
 
 def test_load_balancer_sees_healthy_site(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": True, "cache": True}
+    assert response.json() == {"status": "ok", "database": True, "cache": True, "email": "ok"}
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -43,7 +53,12 @@ def test_other_paths_still_check_the_host():
 def test_cache_outage_is_degraded_not_down(cache_down):
     response = Client().get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "degraded", "database": True, "cache": False}
+    assert response.json() == {
+        "status": "degraded",
+        "database": True,
+        "cache": False,
+        "email": "ok",
+    }
 
 
 def test_load_balancer_sees_database_outage():
@@ -53,3 +68,55 @@ def test_load_balancer_sees_database_outage():
         response = Client().get("/healthz")
     assert response.status_code == 503
     assert response.json()["database"] is False
+
+
+# --- the e-mail worker's life, seen from outside ------------------------------------------
+# Each is a 200: a host with a worker problem serves pages as well as any other, so no load
+# balancer takes it out of rotation; the operator watches for "degraded".
+
+
+def test_a_worker_silent_for_minutes_is_reported_not_fatal():
+    from appointments.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update(seen_at=timezone.now() - timedelta(minutes=3))
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "database": True,
+        "cache": True,
+        "email": "no-worker",
+    }
+
+
+def test_an_email_waiting_longer_than_the_setting_is_reported(settings):
+    from appointments.models import OutgoingEmail
+    from tests.appointments.factories import make_request
+
+    settings.APPOINTMENT_SEND_STALE_MINUTES = 15
+    request = make_request()
+    email = OutgoingEmail.objects.create(request=request, kind="staff")
+    assert Client().get("/healthz").json()["email"] == "ok"  # just queued
+    OutgoingEmail.objects.update(created_at=timezone.now() - timedelta(minutes=16))
+    response = Client().get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["email"] == "stale"
+
+    OutgoingEmail.objects.filter(pk=email.pk).update(state="failed")  # the attempts ran out
+    assert Client().get("/healthz").json()["email"] == "failed"
+    OutgoingEmail.objects.filter(pk=email.pk).update(state="sent")
+    assert Client().get("/healthz").json() == {
+        "status": "ok",
+        "database": True,
+        "cache": True,
+        "email": "ok",
+    }
+
+
+def test_in_development_no_worker_is_needed(settings):
+    from appointments.models import WorkerHeartbeat
+
+    settings.APPOINTMENT_SEND_IMMEDIATELY = True
+    WorkerHeartbeat.objects.all().delete()
+    assert Client().get("/healthz").json()["email"] == "ok"

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_patient_requests_an_evaluation_in_spanish_and_staff_see_es(
-    site, phone, staff_roles, new_context, run_tasks, screenshot
+    site, phone, staff_roles, new_context, run_worker, screenshot
 ):
     page = phone
     page.goto(site + "/")
@@ -79,7 +79,7 @@ def test_a_patient_requests_an_evaluation_in_spanish_and_staff_see_es(
     assert (request.reference, request.language, request.first_name) == (reference, "es", "Ana")
 
     # The worker sends the acknowledgement, in Spanish.
-    run_tasks()
+    run_worker()
     (ack,) = [message for message in mail.outbox if message.to == ["ana@example.org"]]
     assert ack.subject.endswith(f": recibimos su solicitud ({reference})")
     assert ack.body.startswith("Hola:\n")

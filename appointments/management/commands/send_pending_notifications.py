@@ -1,20 +1,19 @@
 from django.core.management.base import BaseCommand
 
 from appointments.models import AppointmentRequest
-from appointments.notify import send_pending
+from appointments.notify import send_all_due
 
 
 class Command(BaseCommand):
     help = (
-        "Send the staff and patient e-mails that are due: retries after their back-off, and any"
-        " whose task was lost (run from cron beside the task worker; safe to run at once)."
-        " Also moves requests that became overdue, or whose callback day came, up the triage"
-        " order."
+        "Send the e-mails that are due (the same sender as the worker's: a safety net should"
+        " every worker be down; safe to run beside them). Also moves requests that became"
+        " overdue, or whose callback day came, up the triage order."
     )
 
     def handle(self, *args, **options):
         # It runs every few minutes already: the ranks that time changes stay that fresh for
         # readers other than the triage list (which refreshes them itself).
         AppointmentRequest.objects.refresh_queue_ranks()
-        sent, failing = send_pending()
-        self.stdout.write(f"{sent} request(s) notified, {failing} still failing.")
+        sent, failed = send_all_due()
+        self.stdout.write(f"{sent} e-mail(s) sent, {failed} failed (to be tried again).")
