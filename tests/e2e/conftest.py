@@ -134,22 +134,12 @@ def screenshot(request):
 
 @pytest.fixture
 def staff_roles(transactional_db):
-    """The roles the data migration creates. Browser tests run in transactions that are
-    flushed afterwards, which empties the groups table, and Django's serialized rollback cannot
-    restore it here: with Playwright's event loop running, the ORM uses a different connection
-    object than the one holding the serialized data."""
-    import importlib
+    """The roles, as `migrate` leaves them. Browser tests run in transactions that are flushed
+    afterwards, which empties the groups table (Django's serialized rollback cannot restore it
+    here: with Playwright's event loop running, the ORM uses another connection object)."""
+    from staff.roles import sync_roles
 
-    from django.contrib.auth.models import Group, Permission
-
-    roles = importlib.import_module("appointments.migrations.0002_staff_roles").ROLES
-    calls = importlib.import_module("appointments.migrations.0007_call_attempt_roles").GRANTS
-    for name, codes in roles.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in (code.split(".") for code in codes + calls)
-        )
+    sync_roles()
 
 
 def sign_in_with_code(page, site, device):
