@@ -9,6 +9,14 @@ from django.test import Client
 from blog.content import sync_content
 
 SITE_CONTENT = Path(__file__).resolve().parents[1] / "content"
+BROWSER_TESTS = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/e2e drives Chromium: `make test-fast` leaves them out."""
+    for item in items:
+        if BROWSER_TESTS in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(autouse=True)

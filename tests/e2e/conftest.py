@@ -78,8 +78,8 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="package")
 def site_server(django_db_setup, django_db_blocker):
     """The site as `DJANGO_INSECURE_HTTP=1 make serve` runs it: production settings, but plain
-    HTTP on localhost (no HTTPS redirect, HSTS or secure-only cookies). The server's middleware
-    reads these settings when it starts, so they are set before it does."""
+    HTTP on localhost (no HTTPS redirect, HSTS or secure-only cookies) and no bot timer. The
+    server's middleware reads these settings when it starts, so they are set before it does."""
     from pytest_django.live_server_helper import LiveServer
 
     policy = {
@@ -91,6 +91,9 @@ def site_server(django_db_setup, django_db_blocker):
         },
     }
     plain_http = override_settings(
+        # The form's bot timer (a form sent within seconds of loading is not stored) has tests
+        # of its own; a browser test that waited it out would wait 3.5 s a form.
+        APPOINTMENT_MIN_FILL_SECONDS=0,
         SECURE_SSL_REDIRECT=False,
         SESSION_COOKIE_SECURE=False,
         CSRF_COOKIE_SECURE=False,
