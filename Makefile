@@ -54,11 +54,12 @@ release: $(VENV)/.runtime $(MESSAGES)
 	PYTHON=$(BIN)/python bin/release
 
 ## make serve: the production configuration under gunicorn (needs DJANGO_SECRET_KEY;
-## DJANGO_INSECURE_HTTP=1 to try it on plain http://127.0.0.1; one box: the task worker that
-## sends e-mails runs beside gunicorn and stops with it)
+## DJANGO_INSECURE_HTTP=1 to try it on plain http://127.0.0.1; one box: the e-mail worker runs
+## beside gunicorn, is started again if it ever exits (bin/worker), and stops with gunicorn)
 serve: export DJANGO_DEBUG =
 serve: release
-	$(MANAGE) db_worker & trap 'kill $$!' EXIT; $(BIN)/gunicorn --config gunicorn.conf.py clinic_site.wsgi
+	PYTHON=$(BIN)/python bin/worker & trap 'kill $$!' EXIT; \
+		$(BIN)/gunicorn --config gunicorn.conf.py clinic_site.wsgi
 
 # The checkers the browser tests run (axe-core, the Nu HTML Checker), as locked.
 # --ignore-scripts: vnu-jar's postinstall only fetches a Java runtime from GitHub when none is

@@ -1,5 +1,5 @@
 """Production as a clinic deploys it, in miniature, on loopback: haproxy in front of two gunicorn
-instances, two task workers, cron's retry beside them, PostgreSQL and Redis, and an SMTP sink.
+instances, two e-mail workers, cron's retry beside them, PostgreSQL and Redis, and an SMTP sink.
 200 patients send the form at once; one worker is killed (SIGKILL) in the middle of a send.
 Every request is stored, and every e-mail arrives exactly once.
 
@@ -156,7 +156,7 @@ def test_two_app_servers_two_workers_and_cron_send_every_email_exactly_once(scal
                 stack.callback(log.close)
                 processes.append(
                     subprocess.Popen(
-                        [*manage, "db_worker", "--no-reload", "--interval", "0.2"],
+                        [*manage, "email_worker", "--idle", "0.2"],
                         cwd=ROOT,
                         env=app_env,
                         stdout=log,
