@@ -109,8 +109,8 @@ def main():
     latencies = sorted(t * 1000 for _, _, t in results)
     count = subprocess.run(
         manage + ["shell", "-c", "from appointments.models import AppointmentRequest as A;"
-                  "print(A.objects.count(), A.objects.filter(staff_notified_at__isnull=False)"
-                  ".count())"],
+                  "print(A.objects.count(), A.objects.filter(emails__kind='staff',"
+                  " emails__state='sent').count())"],
         cwd=ROOT, env=env, capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
     stored, notified = int(count[-2]), int(count[-1])
