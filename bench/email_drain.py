@@ -4,9 +4,10 @@ least as fast as 16 clients post them).
 
     .venv/bin/python bench/email_drain.py [--requests 2000] [--concurrency 16] [--workers 1,4]
 
-Runs the production configuration under gunicorn (bench/server.py) on BENCH_DATABASE_URL (a
-scratch PostgreSQL database: dropped and made anew) with BENCH_REDIS_URL as the cache, and an
-SMTP sink on loopback (aiosmtpd, in a process of its own) that accepts everything.
+Runs the production configuration under gunicorn (bench/server.py) on PostgreSQL, in a database
+of its own (BENCH_DATABASE_URL's name + "_drain", dropped and made anew) with BENCH_REDIS_URL as
+the cache, and an SMTP sink on loopback (aiosmtpd, in a process of its own) that accepts
+everything.
 
 1. POSTs: the clients load the form, wait the 3 seconds a person needs, then send it at once
    with no worker running: the form's rate, and a queue of 2 e-mails a request.
@@ -106,7 +107,8 @@ def main():
 
     url, redis = os.environ.get("BENCH_DATABASE_URL"), os.environ.get("BENCH_REDIS_URL")
     if not (url or "").startswith("postgres") or not redis:
-        sys.exit("Set BENCH_DATABASE_URL (a scratch PostgreSQL database) and BENCH_REDIS_URL.")
+        sys.exit("Set BENCH_DATABASE_URL (PostgreSQL) and BENCH_REDIS_URL (a scratch Redis db).")
+    url = url.split("?")[0] + "_drain"  # a database of its own, made anew
     recreate(url)
 
     # The mail server in a process of its own, so that it never waits on this one.
