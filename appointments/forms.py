@@ -17,9 +17,15 @@ from clinic_site.services import Service
 from .models import AppointmentRequest
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Invisible characters that reorder or hide text (Trojan Source, CVE-2021-42574): what staff
-# read in the admin must be what was typed.
-HIDDEN_FORMATTING = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# Characters that draw nothing or reorder text (Trojan Source, CVE-2021-42574): what staff read
+# in the admin must be what was typed. Refused by Unicode category, so that every one is: the
+# format characters (Cf: direction marks and overrides, zero-width characters, the soft hyphen,
+# the Arabic letter mark, invisible operators, the tag characters), and the Hangul fillers,
+# which are letters (Lo) that draw nothing, so a "name" of them passed as letters.
+HANGUL_FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
+# More accents than any language puts on one letter (Vietnamese puts two) smear over the lines
+# around them ("Zalgo" text).
+MAX_MARKS_PER_LETTER = 4
 HIDDEN_FORMATTING_ERROR = _(
     "Remove the invisible formatting characters (such as direction marks or zero-width "
     "spaces); they may have come with copied text."
@@ -54,6 +60,20 @@ def read_form_token(token):
     except (signing.BadSignature, ValueError, TypeError):
         return None
     return FormToken(nonce, time.time() - served_at)
+
+
+def has_hidden_formatting(value):
+    """True if `value` holds a character that draws nothing or reorders text, or a letter with
+    more than MAX_MARKS_PER_LETTER accents."""
+    marks = 0
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cf" or char in HANGUL_FILLERS:
+            return True
+        marks = marks + 1 if category[0] == "M" else 0
+        if marks > MAX_MARKS_PER_LETTER:
+            return True
+    return False
 
 
 def is_name_character(char):
@@ -216,7 +236,7 @@ class AppointmentRequestForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         for name in TEXT_FIELDS:
-            if HIDDEN_FORMATTING.search(str(self.data.get(name, ""))):
+            if has_hidden_formatting(str(self.data.get(name, ""))):
                 # This says what to fix, rather than the field's own error for the same text.
                 self.errors.pop(name, None)
                 self.add_error(name, HIDDEN_FORMATTING_ERROR)

@@ -178,6 +178,47 @@ class TestValidation:
         ]
         assert AppointmentRequest.objects.count() == 0
 
+    # Refused by Unicode category (issue 21, finding 7): every format character (Cf: the Arabic
+    # letter mark, the soft hyphen, invisible operators, tag characters, bidi controls,
+    # zero-width characters) and the Hangul fillers, which draw nothing.
+    @pytest.mark.parametrize(
+        "char",
+        ["\u061c", "\u00ad", "\u2061", "\U000e0001", "\U000e0041", "\U000e007f", "\u180e",
+         "\u3164", "\u115f", "\u1160", "\uffa0"],
+    )  # fmt: skip
+    @pytest.mark.parametrize(
+        "field", ["first_name", "last_name", "email", "phone", "insurance", "message"]
+    )
+    def test_format_characters_and_fillers_are_refused_in_every_field(self, submit, field, char):
+        typed = {"first_name": "Ann", "last_name": "Example", "email": "ann@example.org",
+                 "phone": "7725550123", "insurance": "Acme", "message": "Hello"}[field]  # fmt: skip
+        _, errors = self.errors(submit(**{field: typed[:2] + char + typed[2:]}))
+        assert [message for target, message in errors if target == f"id_{field}"] == [
+            "Remove the invisible formatting characters (such as direction marks or zero-width "
+            "spaces); they may have come with copied text."
+        ]
+        assert AppointmentRequest.objects.count() == 0
+
+    @pytest.mark.parametrize("name", ["\u3164", "\u3164\u3164", "\u115f\u1160", "\uffa0"])
+    def test_a_name_of_fillers_alone_is_refused(self, submit, name):
+        _, errors = self.errors(submit(first_name=name))
+        assert [target for target, _ in errors] == ["id_first_name"]
+        assert AppointmentRequest.objects.count() == 0
+
+    @pytest.mark.parametrize("field", ["last_name", "insurance", "message"])
+    def test_a_letter_piled_with_accents_is_refused(self, submit, field):
+        _, errors = self.errors(submit(**{field: "E" + "\u0301" * 99}))
+        assert [message for target, message in errors if target == f"id_{field}"] == [
+            "Remove the invisible formatting characters (such as direction marks or zero-width "
+            "spaces); they may have come with copied text."
+        ]
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_four_accents_on_a_letter_are_fine_five_are_not(self, submit):
+        # Vietnamese writes two on one letter (ệ as e + circumflex + dot below).
+        assert submit(last_name="Nguye\u0302\u0323n" + "\u0301\u0300").status_code == 302
+        assert submit(last_name="Ae" + "\u0301" * 5).status_code == 400
+
     def test_hundred_character_names_are_fine(self, submit):
         assert submit(first_name="A" * 100).status_code == 302
 
