@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clinic_site.services import Service
 
-from .crisis_terms import mentions_crisis
+from .crisis_terms import crisis_kinds
 
 # Two requests with the same e-mail address or phone within this many days may be one person.
 DUPLICATE_WINDOW = timedelta(days=30)
@@ -359,7 +359,7 @@ class AppointmentRequest(models.Model):
 
     def save(self, *args, **kwargs):
         if self._state.adding and not self.urgent:
-            self.urgent = mentions_crisis(*(getattr(self, f) for f in self.FREE_TEXT_FIELDS))
+            self.urgent = bool(crisis_kinds(*(getattr(self, f) for f in self.FREE_TEXT_FIELDS)))
         self.queue_rank = queue_rank(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "queue_rank"}
