@@ -94,13 +94,27 @@ class AppointmentRequestForm(forms.ModelForm):
         required=True,
         error_messages={"required": _("Tick this box so that we may contact you.")},
     )
-    consent_not_emergency = forms.BooleanField(
+    # The Patient Health Questionnaire's item 9 (PHQ-9; Kroenke, Spitzer & Williams, J Gen
+    # Intern Med 2001;16:606-13; public domain, "no permission required to reproduce, translate,
+    # display or distribute"), asked as yes or no over its own period, the last two weeks. The
+    # Spanish is Pfizer's Spanish (US) translation of the item ("Pensamientos de que estaría
+    # mejor muerto(a) o de lastimarse de alguna manera"). Chosen over the C-SSRS screener
+    # because it is one question a patient answers alone, with no follow-up to branch to, and
+    # it covers self-harm as well as a wish to be dead. Optional: no one has to answer it; yes
+    # marks the request urgent (models.reasons_for_urgency).
+    safety_answer = forms.ChoiceField(
         label=_(
-            "I understand this form is not for emergencies. In a crisis I will call or text "
-            "988, or call 911."
+            "Over the last 2 weeks, have you had thoughts that you would be better off dead, "
+            "or of hurting yourself in some way? (optional)"
         ),
-        required=True,
-        error_messages={"required": _("Tick this box to confirm that this is not an emergency.")},
+        help_text=_(
+            "We ask everyone this. If you answer yes, your request goes to the top of our list. "
+            "If you are in danger now, call or text 988, or call 911."
+        ),
+        choices=AppointmentRequest.SafetyAnswer.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": _("Choose yes, no or I'd rather not say.")},
     )
     phone = forms.CharField(
         label=_("Phone number"),
@@ -188,7 +202,8 @@ class AppointmentRequestForm(forms.ModelForm):
             Fieldset(
                 _("Your request"), "service", "patient_type", "insurance", "referral", "message"
             ),
-            Fieldset(_("Before you send"), "consent_contact", "consent_not_emergency"),
+            Fieldset(_("A question we ask everyone"), "safety_answer"),
+            Fieldset(_("Before you send"), "consent_contact"),
             Div("website", css_class="hp", aria_hidden="true"),
             "form_token",
         )

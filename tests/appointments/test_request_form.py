@@ -26,7 +26,10 @@ def test_contact_page_shows_the_form_with_a_crisis_notice_first(client):
         assert label in html
     assert "Please do not include detailed medical history" in html
     assert "voicemail or a text message" in html
-    assert "this form is not for emergencies" in html
+    # No box to tick that it is not an emergency: a sentence beside the crisis lines instead.
+    assert "consent_not_emergency" not in html
+    intro = html.split("<form", 1)[0]
+    assert intro.index('href="tel:988"') < intro.index("This form is not watched around the clock.")
     assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
 
 
@@ -51,7 +54,9 @@ def test_a_good_request_is_stored_and_the_patient_sees_a_reference(client, submi
     assert request.phone == "+17725550123"
     assert request.service == "spravato"
     assert request.status == AppointmentRequest.Status.NEW
-    assert request.consent_contact and request.consent_not_emergency
+    assert request.consent_contact
+    assert request.safety_answer == ""  # not answered: optional
+    assert not request.urgent
 
     thanks = client.get("/contact/thanks/")
     html = thanks.content.decode()
@@ -259,11 +264,9 @@ class TestValidation:
         assert submit(message="x" * 2001).status_code == 400
         assert submit(message="x" * 2000).status_code == 302
 
-    def test_both_consents_are_required(self, submit):
-        _, errors = self.errors(submit(consent_not_emergency=None))
-        assert errors == [
-            ("id_consent_not_emergency", "Tick this box to confirm that this is not an emergency.")
-        ]
+    def test_consent_to_be_contacted_is_required(self, submit):
+        _, errors = self.errors(submit(consent_contact=None))
+        assert errors == [("id_consent_contact", "Tick this box so that we may contact you.")]
 
     @pytest.mark.parametrize("token", ["two days old", "garbled:1abc:notasignature"])
     def test_expired_form_asks_the_person_to_send_again_and_keeps_values(self, submit, token):

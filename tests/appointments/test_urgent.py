@@ -23,6 +23,7 @@ def test_crisis_language_marks_the_request_urgent_and_the_patient_sees_988_and_9
         response = submit(message="Feeling really HOPELESS... I can't go on like this")
     request = AppointmentRequest.objects.get()
     assert request.urgent
+    assert request.urgent_reasons == ["no_way_forward"]
 
     assert response["Location"] == "/contact/thanks/"  # nothing in the URL says why
     html = client.get("/contact/thanks/").content.decode()
@@ -36,7 +37,7 @@ def test_crisis_language_marks_the_request_urgent_and_the_patient_sees_988_and_9
     run_tasks()
     staff = mail.outbox[0]
     assert staff.subject == f"Urgent: New evaluation request {request.reference}"
-    for phi in ("Ann", "Example", "ann@example.org", "HOPELESS", "hopeless", "go on"):
+    for phi in ("Ann", "Example", "ann@example.org", "HOPELESS", "hopeless", "go on", "reason"):
         assert phi not in staff.subject + staff.body
 
 
@@ -57,7 +58,13 @@ def test_urgent_requests_sort_first_with_a_badge_and_count_on_the_index(make_sta
     html = browser.get(LIST).content.decode()
     first_row = re.search(rf'<a href="{re.escape(LIST)}(\d+)/change/', html)[1]
     assert first_row == str(older_urgent.pk)
-    assert html.count('<span class="urgent-badge">Urgent</span>') == 1
+    # The badge, and why: the kind of statement, not the patient's words.
+    assert html.count('class="urgent-badge"') == 1
+    assert re.search(
+        r'<span class="urgent-badge" title="Urgent: suicide or killing oneself">Urgent</span> '
+        r'<small class="urgent-reasons">suicide or killing oneself</small>',
+        html,
+    )
 
     index = browser.get(reverse("admin:index")).content.decode()
     assert re.search(r"<strong>1</strong> urgent", index)
