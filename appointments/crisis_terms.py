@@ -12,9 +12,12 @@ measures, it is not a list to copy.
 WHY IT ERRS TOWARDS FLAGGING. A flag moves a request to the top of the staff list, shows staff
 which kinds of statement were found, and puts 988 and 911 first on the patient's thank-you page.
 A false flag costs a phone call; a miss can cost a life. But a flag on every second message
-teaches staff to ignore it, so idioms ("this job is killing me", "me muero de hambre") and
-statements that are plainly about someone else's past (a relative who died by suicide, a warning
-on a drug label) are left out, below. This is not a risk assessment and does not replace one.
+teaches staff to ignore it, so three things are left out, and only where it is safe (below):
+idioms ("this job is killing me", "me muero de hambre"); a plain denial just before the words
+("I'm not suicidal", "nunca he pensado en quitarme la vida"; NEGATION_CUES); and what is not the
+writer now (NOT_THE_WRITER: a relative who died by suicide, a drug label's warning, a screening
+question; LONG_AGO: an episode long past and said to be over). This is not a risk assessment
+and does not replace one.
 
 WHAT IT LOOKS FOR (KINDS, below), from these sources:
 - C-SSRS: the Columbia-Suicide Severity Rating Scale screener (Posner et al., Am J Psychiatry
@@ -42,8 +45,10 @@ WHAT IT LOOKS FOR (KINDS, below), from these sources:
 
 HOW IT MATCHES. The message and every pattern are normalised the same way (normalise(), below):
 accents dropped, case folded, apostrophes dropped ("can't" is "cant", "I'm" is "im"), digits and
-symbols inside a word read as letters ("su1c1de", "k!ll"), other punctuation to spaces with
-sentence breaks kept, dotted letters joined ("k.m.s"), "my self" joined, and a Spanish pronoun
+symbols inside a word read as letters ("su1c1de", "k!ll"), a few emoji read as words (💊 is
+"pills"), other punctuation to spaces with sentence breaks kept, dotted letters joined
+("k.m.s"), texting spellings read as words (SPELLINGS: "wanna", "kiero"), words that only add
+emphasis dropped (EMPHASIS: "just", "honestly"), "my self" joined, and a Spanish pronoun
 written on a verb split off ("matarme", "matar me" and "matar-me" all become "matar me"), so the
 pattern "matarme" finds all three. A letter of a pattern matches the same letter repeated
 ("kiiilll myself", "suuuicidal"), but a double letter needs at least two ("nose" is not "noose",
@@ -58,6 +63,7 @@ word ("skill myself" is not "kill myself") and never runs across a sentence. In 
     (a|b)?      optional
     ~           up to four other words
     #           a number
+    {year}      a year (1950 to 2029)
     $           the end of a sentence
     !(a|b)      not followed by a or b ("me corto !(el pelo)": not "me corto el pelo")
     {name}      one of the MACROS below
@@ -88,7 +94,7 @@ MACROS = {
     "need* to|going to|gonna|plan* to|try* to|tried to|tempted to|thinking of|thinking about|"
     "think* about|thought* about|urge* to)",
     "{wish to}": "(want* to|wanna|wish* to|would like to|d like to|id like to|ready to|"
-    "long* to|pray* to|just want to)",
+    "long* to|pray* to)",
     "{pills}": "(pills|pill|meds|medication*|medicine*|tablets|sleeping pills|painkillers|"
     "pain pills|opioids|insulin|prescriptions|antidepressants|xanax|tylenol)",
     "{pastillas}": "(pastillas|pildoras|medicinas|medicamentos|calmantes|somniferos|"
@@ -110,6 +116,7 @@ MACROS = {
     "tia|amigo|amiga|companero|companera|vecino|vecina|padrastro|madrastra|suegro|suegra|cunado|"
     "cunada)",
     "{pariente}": "({pariente adulto}|hijo|hija|esposo|esposa|marido|mujer|pareja|novio|novia)",
+    "{year}": "%year",
 }
 
 
@@ -117,16 +124,13 @@ MACROS = {
 class Group:
     kind: str
     patterns: list
-    # A denial just before a match of this group ("I'm not suicidal") means it is not a flag:
-    # see NEGATION_CUES. Only for groups where a denial reads plainly as one.
-    negatable: bool = False
 
 
 GROUPS = [
     # --- suicide: suicide or killing oneself, said outright (C-SSRS 2: "thoughts of killing
     # yourself"; NIMH/988: "talking about wanting to kill themselves"). The stem "suicid"
     # covers suicide, suicidal, suicidio, suicida, suicidarme, and their misspellings.
-    Group("suicide", negatable=True, patterns=["suicid*"]),
+    Group("suicide", patterns=["suicid*"]),
     Group(
         "suicide",
         patterns=[
@@ -145,6 +149,11 @@ GROUPS = [
             "(kill|killing|end|ending) (him self|her self|them selves|them self|his life|"
             "her life|their life)",
             "(act|acting|acted) on (these|those|the|my|such) (thoughts|urges|impulses)",
+            # Clinical shorthand: SI, suicidal ideation.
+            "si (is|has been|was|got|keeps|) (getting|coming|came|comes|) (back|worse|active|"
+            "passive|bad|stronger|constant|again)",
+            "(passive|active|recurrent|worsening|increased|constant) (si|suicidal ideation|"
+            "ideation)",
         ],
     ),
     Group(
@@ -157,6 +166,7 @@ GROUPS = [
             "self delet*",
             "delete my self",
             "k m s",
+            "k y s",
             "c t b",
             "toaster bath",
             "{want to} rope",
@@ -185,7 +195,6 @@ GROUPS = [
     # "better off dead"; NIMH/988: "talking about wanting to die").
     Group(
         "wish_dead",
-        negatable=True,
         patterns=[
             "{wish to} die !(of|from|laughing|for|happy|old|in (a|my) (hospital|bed))",
             "(want*|wanna) to be dead",
@@ -204,11 +213,11 @@ GROUPS = [
             "were dead|die|died|dead|not wake up|never wake up|didnt wake up|wouldnt wake up|"
             "not exist|didnt exist|never existed|never been born|not been born|wasnt born|"
             "disappear|disappeared|vanish|sleep forever|fall asleep forever|stop existing)",
-            "(hope|hoping|pray|praying) (that|) (i|id) (die|just die|die in my sleep|dont wake up|"
+            "(hope|hoping|pray|praying) (that|) (i|id) (die|die in my sleep|dont wake up|"
             "never wake up|wont wake up|do not wake up|will not wake up|dont make it|get hit)",
             "better off dead",
             "(rather|prefer to) be dead",
-            "(dont|do not|no longer|never|didnt|did not) (really|) (want|wish) to (be alive|"
+            "(dont|do not|no longer|never|didnt|did not) (want|wish) to (be alive|"
             "live|exist|wake up|be around|go on living|keep living|continue living|be here) "
             "!(in|near|with|there|at|on|far|close|alone|like that|people|others|anyone|them|"
             "him|her|my|crowds|long|this (town|city|state|job|house|apartment|area))",
@@ -219,7 +228,7 @@ GROUPS = [
             "(not|never) (wake|waking) up (again|ever again)",
             "disappear* (for good|forever|for ever|permanently|from (this|the) (world|earth|"
             "planet)|and never come back)",
-            "(want*|wish*|wanna) (to|) (just|) (disappear|vanish|be gone|not be here) "
+            "(want*|wish*) (to|) (disappear|vanish|be gone|not be here) "
             "!(for (a|the|this|one|two|some)|to (a|the)|from (social|work|my job))",
             "(leave|leaving|depart*) this (world|earth|life)",
             "(death|dying|being dead|not waking up) (would be|will be|sounds|seems|feels) "
@@ -227,11 +236,30 @@ GROUPS = [
             "(think*|thought*|dream*|fantasi*|obsess*) (about|of) (dying|being dead|my (own|) "
             "death|death|not being here|not existing|not waking up|my funeral) !(my|hair|it|"
             "the|of|in|penalty)",
-            "(mind|care) if (i|a car|a bus|a truck|something|someone) ~ (die|died|dead|hit me|"
+            # The denial is part of these: "I wouldn't mind if I didn't wake up".
+            "(wouldnt|would not|dont|do not|wont|will not|didnt|did not|couldnt) (mind|care) if "
+            "(i|a car|a bus|a truck|something|someone) ~ (die|died|dead|hit me|"
             "killed me|didnt wake up|never woke up|was gone|were gone|crashed)",
             "(hope|wish) (a car|a bus|a truck|something|someone) ~ (hits|hit|kills|kill) me",
+            "if (a car|a bus|a truck|something|someone|i) ~ ~ (hit|hits|killed|kills|crashed|"
+            "died) ~ ~ (wouldnt|would not|dont|do not|wont|will not) (mind|care)",
+            "(pray*|ask*|beg*|hope) (to|that|for|) (god|the lord|jesus) (to|would|will|could|) "
+            "(take|takes|took) me",
+            "(god|the lord|jesus) (would|will|could|) (take|takes) me (in my sleep|away|home|now|"
+            "$)",
+            # The PHQ-9 item 9 answered yes: any frequency but "not at all".
+            "(several days|more than half (of|) the days|nearly every day|almost every day) ~ ~ "
+            "(better off dead|hurting my self)",
+            "(better off dead|hurting my self) ~ ~ (several days|more than half (of|) the days|"
+            "nearly every day|almost every day)",
+            "(varios dias|mas de la mitad de los dias|casi todos los dias) ~ ~ (mejor muert*|"
+            "lastimar me|hacer me dano)",
+            "(mejor muert*|lastimar me|hacer me dano) ~ ~ (varios dias|mas de la mitad de los "
+            "dias|casi todos los dias)",
+            "(disappointed|upset|sad|angry|mad|annoyed|sorry) (that|) (i|id) (woke|wake|still "
+            "wake|am still alive|m still alive|survived|am still here|m still here|made it)",
             # Spanish.
-            "ojala (me muera|me muriera|me hubiera muerto|estuviera muert*|estar muert*|"
+            "ojala ~ (me muera|me muriera|me hubiera muerto|estuviera muert*|estar muert*|"
             "no despert*|no volver a despertar|no hubiera nacido|no haber nacido|no existiera|"
             "no existir|desaparec*|me (atropelle|atropellara|mate|matara))",
             "mejor (estar|) muert*",
@@ -247,6 +275,12 @@ GROUPS = [
             "(redes|trabajo|oficina))",
             "(dejar de|no) existir !(el|la|los|las)",
             "(ir me|me quiero ir|me voy a ir|me quisiera ir|marchar me|salir me) de este mundo",
+            "(dar me|ir me|salir me|bajar me|me (quiero|voy a|quisiera) (dar|ir|salir|bajar)) de "
+            "(baja de|) (esta|la) vida",
+            "(dios|diosito|el senor|jesus|la virgen) ~ (me lleve|me recoja|me quite la vida|"
+            "me lleve con el|llevar me|me llame a su lado)",
+            "(me|) (decepciona|molesta|da rabia|pesa|duele|entristece|da tristeza|da coraje) "
+            "(seguir vivo|seguir viva|despertar|amanecer|seguir aqui|estar vivo|estar viva)",
             "(pienso|pensando|pensar|pensamientos|pensado|ideas|obsesion*) (mucho|) (en|de|sobre|"
             "con) (la muerte|muerte|morir*|mi muerte|mi propia muerte|no despertar|desaparecer|"
             "no existir|estar muert*|mi funeral) !(de (mi|su|un|una|la|el))",
@@ -260,7 +294,8 @@ GROUPS = [
         patterns=[
             "no (point|reason|use|sense) (in|to|) (going on|carrying on|living|being alive|"
             "continuing|keep going|keeping going|go on|live|trying anymore|trying any more|life|"
-            "being here|staying alive|waking up|getting up)",
+            "being here|staying alive|waking up|getting up|keep living|keeping living|stay alive|"
+            "be alive|go on living|continue living|keep on living)",
             "no (point|reason) (anymore|any more|in anything|to anything)",
             "nothing (left|) to live for",
             "(lost|no|losing|without|lack) (my|the|any|) (will|reason|desire|wish) to live",
@@ -298,6 +333,18 @@ GROUPS = [
             "anymore|any more|next (week|month|year)|by (christmas|the end|next)|for "
             "(christmas|my birthday))",
             "(nothing|no one|nobody|noone) can (help|save) me (anymore|any more|now|$)",
+            "(im|i am) (done|finished) $",
+            "(when|once|after) (im|i am|i m) gone",
+            "before i (go|leave|die) $",
+            "(tying|tie|tied) up (all|) (my|the|) loose ends",
+            "(not going to|not gonna|wont|will not|refuse to) (keep|go on|continue|carry on) "
+            "(living|being alive|existing) (like this|this way|past|after|much longer|anymore|"
+            "any more|$)",
+            "(soon|finally) (i will|il|i am going to|im going to|going to|) (be|rest) (at|in) "
+            "peace",
+            "(last|final) time (i ask|im asking|i am asking|i will ask|il ask) (for|) help",
+            "(ive|i have|i) made (my|the|a) (decision|choice) $",
+            "(ive|i have) (decided|made up my mind) $",
             # Spanish.
             "no (tiene|tendria|le veo|le encuentro|hay|encuentro|veo|tiene ningun|le veo ningun)"
             " (ningun|ni un|el|) sentido (seguir|vivir|a la vida|la vida|continuar|a nada|nada|"
@@ -307,7 +354,10 @@ GROUPS = [
             "para que (seguir|vivir|sigo|vivo|continuar|despertar)",
             "(no hay|no veo|no encuentro|no tengo|sin) (ninguna|otra|) salida",
             "ya no puedo (mas|seguir|continuar)",
-            "no (aguanto|soporto|resisto) mas !(el|este|esta|la|los|las|mi|ese|esa)",
+            "no (aguanto|soporto|resisto) mas !((el|este|esta|ese|esa|mi|a mi|la|los|las) (calor|"
+            "frio|trafico|ruido|trabajo|jefe|jefa|espera|escuela|clase|tarea|dieta|hambre|sueno|"
+            "vecino|vecina|cola|fila|papeleo|seguro|aseguranza))",
+            "ya no (doy|puedo) (mas|para mas)",
             "no puedo seguir (asi|viviendo|adelante|con vida)",
             "(esto|este|es) (es|) (el|mi) (fin|final) (para mi|$)",
             "(todo se acabo|ya todo se acabo|se acabo todo|todo termino) (para mi|$)",
@@ -319,18 +369,23 @@ GROUPS = [
             "nada por (que|lo que|el que) vivir",
             "(perdi|he perdido|perdiendo|sin|no tengo|se me fueron|ya no tengo) (las|) ganas de "
             "vivir",
-            "sin esperanza",
+            "sin esperanza !(de (que|encontrar|conseguir))",
             "desesperanz*",
+            # Hopelessness (a 988 and NIMH warning sign), not "hopeless with computers".
+            "hopeless* !(at|with|in love|romantic|case|cases)",
             "no (hay|tengo|veo) (esperanza|futuro) (para mi|$)",
             "(quiero|necesito) que (todo|esto|el dolor) (se acabe|termine|acabe|pare) (ya|"
             "para siempre|de una vez|$)",
-            "no voy a estar (aqui|mucho tiempo|por mucho|para (navidad|mi cumpleanos))",
+            "no voy a estar (aqui|mucho tiempo|por mucho|para (navidad|mi cumpleanos|cuando|"
+            "entonces))",
+            "(pronto|por fin|ya) (voy a|) (estar|descansar) en paz",
+            "(ultima|ultima) vez que (pido|voy a pedir|le pido|les pido) ayuda",
+            "(tome|he tomado|ya tome) (mi|la|una) decision $",
             "(me rindo|me he rendido|me di por vencid*) (con la vida|$)",
         ],
     ),
     Group(
         "no_way_forward",
-        negatable=True,
         patterns=[
             # Hope given up ("don't give up hope" is not).
             "(lost|lose|losing|given up|give up|gave up) (all|) hope",
@@ -360,10 +415,10 @@ GROUPS = [
             "(lethal|fatal|deadly|toxic) (dose|doses|amount)",
             "overdos*",
             "(have|got|bought|buy|buying|purchased|purchase|own|loaded|load|get|getting|"
-            "keep|keeping|found) (a|my|the|his|her|dads|my dads|a loaded|) {weapon} "
+            "keep|keeps|keeping|found) (a|my|the|his|her|dads|my dads|a loaded|) {weapon} "
             "!(license|licence|permit|safety|range|show|shows)",
-            "{weapon} (at|in) (home|the house|my (house|room|car|drawer|nightstand|closet|"
-            "bedroom))",
+            "{weapon} (at|in) (home|the (house|truck|car)|(my|his|her|our) (house|home|room|car|"
+            "truck|drawer|nightstand|closet|bedroom|glovebox|safe))",
             "(looking|look*|searched|searching|google*|research*|read* up on|looked up) "
             "(up|online|for|into|) (how|ways|methods|a way|the best way|the easiest way|"
             "painless ways|the quickest way|how much|how many) to (die|end it|end my life|"
@@ -410,11 +465,46 @@ GROUPS = [
             "going to|i am going to|im gonna) (do it|end it|die|kill my self)",
             "(will|would) be my last (message|day|night|week|christmas|birthday|goodbye) "
             "!(at|of|in|before|with|on|here|there)",
-            "(tonight|today) is the night",
+            "(tonight|today|this weekend|tomorrow) (is|might be|may be|could be|will be) the "
+            "(night|day)",
+            "(picked|chose|chosen|set|decided on) (a|the) (date|day) $",
+            "(bought|buying|buy|got|have|purchased|keep|kept) (a|some|the|) (rope|noose)",
+            "(driving|drive|drove|walk*|go|going|went) (to|up to|out to|over to) the (bridge|"
+            "tracks|overpass|cliff|rooftop|roof)",
+            "{pills} (saved|stockpiled|stashed|hidden|saved up|put away|ready) (for|and|$)",
+            "(have|got) (the|my|all my|all the|) {pills} (ready|lined up|counted out|set out)",
+            "(took|swallowed|take|swallow) (a bunch|a lot|a handful|handfuls|too many|a whole "
+            "bottle|lots|loads) (of|) (my|the|) {pills}",
+            "(going to|gonna|will|plan to|want to|wanted to) (take|swallow) (all|every one of|all "
+            "of) (my|the|) {pills}",
+            "(engine|motor) (running|on) ~ ~ garage",
+            "garage ~ ~ (engine|motor) (running|on)",
+            "(how and when|when and how) (i|id|im|to)",
+            "(rat poison|cyanide|antifreeze)",
+            "(bought|buy|have|got|getting) (some|) poison",
+            "(scheduled|schedule|wrote|written|writing|recorded|set up) (a|an|my|the|) (email|"
+            "e mail|message|video|letter|letters|texts) (to|for) (my|) (family|kids|children|"
+            "wife|husband|mom|mum|dad|parents|partner|loved ones|everyone|son|daughter) "
+            "!(doctor|physician|practice|medicine|member|members)",
+            "(leave|leaving|left) a (note|letter) !(for (the|my|your) (doctor|front desk|"
+            "receptionist|nurse|therapist|office|staff)|on|at|with)",
             # Spanish.
             "(junt*|acumul*|ahorr*|escond*|guardando|coleccion*) (todas|todos|) (mis|las|unas|"
             "suficientes|muchas|muchos|los|unos|) {pastillas}",
-            "suficientes {pastillas}",
+            "(tengo|junte|junto|guardo|guarde) suficientes {pastillas}",
+            "(tengo|tenia) (guardad*|escondid*|juntad*|ahorrad*) (las|unas|mis|muchas|varias|) "
+            "{pastillas}",
+            "(me tome|tome|trague|me trague) (un monton|un punado|un chingo|demasiadas|un frasco|"
+            "toda la caja|todo el frasco) (de|) {pastillas}",
+            "(voy a|pienso|quiero|me voy a) (tomar me|tomar) (todas|todos) (las|mis|los) "
+            "{pastillas}",
+            "(tengo|compre|consegui|guardo) (la|una) (soga|cuerda) !(al cuello)",
+            "(manejo|maneje|voy|fui|camino|camine) (hasta|a) (el|la|las|) (puente|vias|azotea|"
+            "acantilado)",
+            "(veneno para ratas|raticida|cianuro|anticongelante)",
+            "(compre|tengo|consegui) veneno",
+            "(como y cuando|cuando y como)",
+            "(ya|) (elegi|escogi|decidi) (el|la) (dia|fecha) $",
             "(tomar me|tomar|tome|trag*|tragar me) (todas|todos) (mis|las|los) {pastillas} "
             "(de una vez|juntas|juntos|a la vez|$)",
             "(tomar me|tome|trag*|tragar me) (el|un|la|una) (frasco|caja|botella) (entero|entera|"
@@ -459,12 +549,13 @@ GROUPS = [
         patterns=[
             "(better|happier|easier|best) (off|) without me !(driving|there|at)",
             "better off ~ without me",
-            "(better|happier|easier|best|relieved|simpler|lighter) (for (everyone|everybody|them|"
+            "(better|happier|easier|best|relieved|simpler|lighter|free|a relief|a mercy|"
+            "a blessing) (for (everyone|everybody|them|her|him|"
             "my family|all|my kids|my children|my wife|my husband)|) (if|when|once) (i|im|i m|"
             "i was|i were|i am) ~ (gone|dead|not here|not around|wasnt here|werent here|died|"
             "disappeared|didnt exist|never existed|out of the picture|out of the way|wasnt around)",
             "(im|i m|i am|feel|feeling|felt|being|become|became|becoming|am) (like|) (a|such a|"
-            "just a|only a|nothing but a|the|so much of a) (burden|drain)",
+            "only a|nothing but a|the|so much of a) (burden|drain)",
             "burden (to|on|for) (everyone|everybody|others|the people around me|the people i love|"
             "my loved ones|all of them)",
             "(no one|nobody|noone|no body) (would|will|d|) (even|) (miss|notice|care|cry) (me|if "
@@ -472,17 +563,27 @@ GROUPS = [
             "(everyone|everybody|they|my family|my kids|my children|people) (would|will|d) (be|) "
             "(relieved|happier|better off) (if|when) i",
             "(doing|do) (them|everyone|my family) a (favor|favour) (by|if i)",
+            "(no one|nobody|noone) (will|would|is going to|) (have to|need to|has to) (worry|care) "
+            "about me",
+            "(wont|will not|not going to) be a (burden|problem) (to|for|on) (anyone|anybody|you|"
+            "them|everyone|my family) (anymore|any more|much longer|soon|$)",
             # Spanish.
             "(estarian|estaria|estaran|estara|vivirian|viviria|viviran|seria|serian|sera|seran|"
-            "irian|iria|estan|esta) (todos|) mejor sin mi",
+            "irian|iria|estan|esta) (todos|) mejor ~ sin mi !(ayuda|apoyo|opinion|firma|permiso|"
+            "seguro|carro|coche|trabajo|dinero)",
             "mejor sin mi !(ayuda|apoyo|opinion|firma|permiso|seguro|carro|coche|trabajo|esposo|"
             "esposa|familia|madre|padre|hijo|hija|dinero|presencia en la oficina)",
             "(soy|me siento|siento que soy|ser|sentir me) (una|un|solo una|solo un|como una|como "
             "un|) (carga|estorbo|peso muerto)",
+            "(soy|me siento) (solo|) (un|una) peso para",
+            "(nadie|ya nadie) (va a tener que|tendra que|tendria que|tiene que) preocupar se "
+            "por mi",
+            "no (voy a|vaya a) ser (un problema|una carga|un estorbo) (para nadie|mas)",
             "(nadie|ninguno|ninguna) (me|) (extranaria|echaria de menos|notaria|lloraria|"
             "importaria|le importaria|va a extranar|me va a extranar)",
-            "(seria|estaria|estarian|seria todo|serian) (mas|) (mejor|facil|feliz|felices) (para "
-            "todos|para mi familia|para ellos|para mis hijos|) (si|cuando) (yo|) (no estuviera|"
+            "(seria|estaria|estarian|seria todo|serian) (mas|) (mejor|facil|feliz|felices|"
+            "un alivio|un descanso|una bendicion) (para todos|para mi familia|para ellos|"
+            "para ella|para el|para mis hijos|) (si|cuando|que) (yo|) (ya|) (no estuviera|"
             "no existiera|me muriera|desapareciera|me fuera|me muero|muriera|no estoy|ya no "
             "estoy|ya no estuviera)",
             "(les|le) (hago|haria|hare) un favor (si|desapareciendo|muriendo|al)",
@@ -493,7 +594,6 @@ GROUPS = [
     # biting, hitting).
     Group(
         "self_harm",
-        negatable=True,
         patterns=["self (harm*|injur*|mutilat*|inflicted)", "nssi", "auto lesion*"],
     ),
     Group(
@@ -516,6 +616,11 @@ GROUPS = [
             "!(costs|back|down|out|hair|calories|carbs|sugar|wood|candles|incense|class|classes|"
             "corners|ties|coupons)",
             "(cutting|self harming) again",
+            "(relapsed|relapse|relapsing) (on|into|with|) (sh|self harm*|cutting|burning)",
+            "(sh|self harm) (urges|relapse|scars)",
+            "(cut*|burn*|carv*|scratch*|hit*|pick*|scrap*|punch*|bit*|bang*) ~ ~ (until|till|til) "
+            "(i|it|they|the skin|my {body}|my (knuckles|hands|fists|skin|head)) (bleed*|bruise*|"
+            "see stars|pass out|black out)",
             "(urge*|craving*) to (cut|burn|hurt my self|harm my self|hit my self|bleed) "
             "!(back|down|my hair|ties|out)",
             "(blade|blades|lighter|cigarette|cigarettes) (on|to|into|against) my (arm|arms|wrist|"
@@ -539,7 +644,9 @@ GROUPS = [
             "la piel|las piernas) !(al sol|en la playa|con el sol)",
             "(me golpeo|golpear me|me doy golpes|me daba golpes|golpeando me) (la cabeza|contra|"
             "en la cabeza|hasta)",
-            "hasta (sangrar|que (sangre|sangro|me sangr*)|hacer me sangrar)",
+            "hasta (sangrar|que (sangre|sangro|me sangr*)|hacer me sangrar|sacar me sangre)",
+            "(me hago|me hacia|me he hecho|hacer me|me sigo haciendo) (cortes|cortadas|heridas|"
+            "quemaduras|rasgunos)",
             "(ganas|impulso|impulsos|necesidad) de (cortar me|hacer me dano|lastimar me|"
             "quemar me|autolesion*|golpear me)",
             "(se corta|se lastima|se hace dano) !(el|las unas|la barba|con|al|jugando|sin querer|"
@@ -577,6 +684,15 @@ NOT_THE_WRITER = [
     "chance) of (suicid*|overdos*)",
     "(can|could) (you|one|someone|people|a person) overdose",
     "(side effect|side effects) ~ suicid*",
+    "label (says|said|states|warns|mentions|lists) ~ suicid*",
+    "(can|could|may|might|does|do|will|would) (it|spravato|this|that|esketamine|ketamine|"
+    "antidepressants|tms|the (medication|medicine|drug|spray|treatment)) (cause|causes|increase|"
+    "increases|trigger|bring on|lead to|give you|make you have) ~ suicid*",
+    "(question|questions|item) (about|on|regarding|asking about) ~ (better off dead|suicid*|"
+    "hurting your self|self harm*)",
+    "(essay|paper|article|book|report|documentary|series|show|movie|film|lecture|class|course|"
+    "project|podcast|news|story|research) (about|on) (youth|teen|teenage|) suicid*",
+    "(in|within) (my|the|our) (family|families) (there (are|were|have been|has been)) ~ suicid*",
     "suicid* (patients|clients|callers)",
     "(patients|clients|callers) (who are|with) suicid*",
     "(#|few|several|many|some|hundred|hundreds of|thousand|couple of|a couple) k m s",
@@ -600,28 +716,94 @@ NOT_THE_WRITER = [
     "(advertencia|recuadro|caja negra) ~ suicid*",
     "(efecto|efectos) secundario* ~ suicid*",
     "pacientes suicid*",
+    "(puede|pueden|podria|podrian|puede que) (dar|causar|provocar|aumentar|traer) ~ suicid*",
+    "(pregunta|preguntas) (de|sobre|acerca de) ~ (mejor muert*|suicid*|hacer se dano|lastimar se)",
+    "(reportaje|articulo|libro|pelicula|documental|noticia|serie|clase|programa|estudio) (sobre|"
+    "del|de|acerca del) (el|) suicid*",
+    "(casos|caso) de suicidio",
 ]
 
-# A denial just before a match of a negatable group: "I'm not suicidal", "no thoughts of
-# self-harm", "nunca he intentado suicidarme". The cue must be in the same sentence, at most
-# five words before, with only FILLERS between ("not sure if I'm suicidal", "no one knows I'm
-# suicidal" stay flagged), and the match not followed by "yet" ("not suicidal yet" stays).
+# An episode long past and said to be over: "I was hospitalized in 2015 for suicidal thoughts",
+# "de adolescente me cortaba, pero hace más de 10 años que no lo hago". A match is left out when
+# one of LONG_AGO stands in the same clause (the words between two sentence breaks or CLAUSE_BREAKS
+# around it), and nothing in the message says it is back (STILL_HERE). "I attempted in 2019 and
+# lately I want to die" stays flagged: the wish is in a clause of its own.
+# An episode with no time on it, or a recent one ("last week", "last year"), stays flagged.
+LONG_AGO = [
+    "(#|many|several|a few|some|two|three|four|five|ten|fifteen|twenty) years ago",
+    "years ago",
+    "(as a|when i was a|when i was) (teen|teenager|kid|child|young adult|college student|"
+    "student|young|younger|#)",
+    "(in|back in) {year}",
+    "when i was in (high school|college|my (teens|twenties))",
+    "used to",
+    "de (adolescente|joven|nino|nina|chamaco|chamaca|chavo|chava)",
+    "(tenia|era) (# anos|adolescente|joven|nino|nina|chica|chico)",
+    "a los #",
+    "hace (mas de|unos|muchos|varios|) (# |) anos",
+    "(en|desde) {year}",
+    "en la (prepa|secundaria|preparatoria|universidad)",
+]
+CLAUSE_BREAKS = {
+    "and", "but", "so", "then", "now", "today", "lately", "recently", "while", "though",
+    "although", "y", "pero", "entonces", "ahora", "hoy", "ultimamente", "aunque", "mientras",
+}  # fmt: skip
+STILL_HERE = [
+    "again",
+    "otra vez",
+    "de nuevo",
+    "(thoughts|urges|ideas|feelings|it|they|those|these|them|si) (are|is|have|has|came|come|"
+    "coming|started|start|keep) (back|coming back|again|returning)",
+    "(pensamientos|ideas|ganas|impulsos) (volvieron|regresaron|han vuelto|estan volviendo)",
+    "(still|todavia|aun|sigo) ~ (think*|thought|want*|feel*|pienso|pensando|quiero|tengo ganas|"
+    "tengo (esos|esas|las|los))",
+    "(every day|all the time|constantly|cada dia|todos los dias|todo el tiempo)",
+]
+
+# A denial just before a match: "I'm not suicidal", "no thoughts of self-harm", "nunca he
+# pensado en quitarme la vida". The cue must be in the same sentence, at most five words before
+# the match, with only FILLERS between ("not sure if I'm suicidal", "no one knows I'm suicidal"
+# stay flagged). It is no denial if another cue or a doubt stands before the cue ("I can't
+# promise I won't hurt myself", "not a day goes by that I don't want to die": DOUBTS), or if the
+# match is followed by "yet" ("not suicidal yet").
 NEGATION_CUES = {
     "not", "no", "never", "nor", "dont", "doesnt", "didnt", "isnt", "arent", "wasnt", "werent",
-    "havent", "hasnt", "hadnt", "wont", "denies", "deny", "denied", "without", "zero", "none",
-    "nunca", "jamas", "ni", "sin", "tampoco", "niego", "ningun", "ninguna",
+    "havent", "hasnt", "hadnt", "wont", "wouldnt", "denies", "deny", "denied", "without", "zero",
+    "none", "nunca", "jamas", "ni", "sin", "tampoco", "niego", "ningun", "ninguna",
+}  # fmt: skip
+DOUBTS = {
+    "sure", "know", "certain", "promise", "guarantee", "swear", "seguro", "segura", "se",
+    "prometo", "prometer", "garantizo", "cant", "cannot", "day",
 }  # fmt: skip
 FILLERS = {
     "i", "im", "m", "am", "is", "are", "was", "were", "be", "been", "being", "ve", "had",
-    "ever", "any", "currently", "actively", "really", "feeling", "feel", "felt", "a", "an",
-    "the", "thoughts", "thought", "of", "about", "history", "previous", "prior", "past",
-    "attempts", "attempted", "or", "and", "longer", "at", "all", "want", "wanting", "to",
-    "having", "considered", "think", "thinking", "tengo", "he", "sido", "estado", "soy",
-    "estoy", "pensamientos", "pensamiento", "ideas", "de", "del", "intentado", "intentos",
-    "antecedentes", "me", "tenido", "ha", "habido", "hay", "pensado", "en", "el", "la", "un",
-    "una", "quiero", "siento",
+    "ever", "any", "currently", "actively", "feeling", "feel", "felt", "a", "an", "the",
+    "thoughts", "thought", "of", "about", "history", "previous", "prior", "past", "attempts",
+    "attempted", "or", "and", "longer", "at", "all", "want", "wanting", "to", "having",
+    "considered", "think", "thinking", "would", "could", "will", "il", "id", "even",
+    "suicide", "suicidal", "ideation", "self", "harm", "selfharm", "hurting", "myself",
+    "tengo", "he", "sido", "estado", "soy", "estoy", "pensamientos", "pensamiento", "ideas",
+    "de", "del", "intentado", "intentos", "antecedentes", "me", "tenido", "ha", "habido", "hay",
+    "pensado", "en", "el", "la", "un", "una", "quiero", "siento", "suicidio", "suicidas",
+    "suicida", "hacer", "dano", "lastimar", "nadie", "ninguna", "ningun", "forma", "manera",
 }  # fmt: skip
 STILL_RISK_AFTER = {"yet", "todavia", "aun"}
+
+# Texting spellings, read as the words they stand for (in the message and in the patterns).
+SPELLINGS = {
+    "wanna": "want to", "gonna": "going to", "gotta": "got to", "tryna": "trying to",
+    "u": "you", "ur": "your", "cuz": "because", "coz": "because", "bc": "because",
+    "kiero": "quiero", "kieres": "quieres", "ke": "que", "q": "que", "xq": "porque",
+    "pq": "porque", "porq": "porque", "x": "por", "tb": "tambien", "tmb": "tambien",
+}  # fmt: skip
+# Words that only add emphasis, dropped so that "I just want to die" is "I want to die".
+EMPHASIS = {
+    "just", "simply", "really", "honestly", "literally", "actually", "truly", "seriously",
+    "genuinely", "basically", "kinda", "sorta", "ngl", "tbh", "fr", "lol", "lmao", "idk",
+    "simplemente", "realmente", "sinceramente", "honestamente", "literalmente", "neta",
+}  # fmt: skip
+# A few emoji, read as the words they show.
+EMOJI = {"💊": " pills ", "🔫": " gun ", "🔪": " knife ", "🪢": " rope ", "⚰": " coffin "}
 
 
 # ---- normalisation ---------------------------------------------------------------------------
@@ -645,6 +827,8 @@ _CLITIC = re.compile(r"\b([a-z]{2,}(?:ar|er|ir|ando|iendo|yendo))(me|te|se|nos)\
 def normalise(text):
     """Lowercase ASCII words separated by single spaces, "." where a sentence breaks."""
     text = _HIDDEN.sub("", text or "")
+    for emoji, word in EMOJI.items():
+        text = text.replace(emoji, word)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
     text = _LEET_BETWEEN_LETTERS.sub(lambda m: "".join(_LEET[c] for c in m[0]), text)
@@ -656,9 +840,10 @@ def normalise(text):
     text = _SELF.sub(r"\1\2", text)
     text = _CLITIC.sub(r"\1 \2", text)
     words = []
-    for word in text.split():
-        if word != "." or (words and words[-1] != "."):
-            words.append(word)
+    for word in " ".join(SPELLINGS.get(w, w) for w in text.split()).split():
+        if word in EMPHASIS or (word == "." and (not words or words[-1] == ".")):
+            continue
+        words.append(word)
     return " ".join(words).strip(" .")
 
 
@@ -758,6 +943,8 @@ class _Parser:
             return r"(?: ?\b[a-z0-9]+\b){0,4}"
         if part == "#":
             return "[0-9]+"
+        if part == "%year":
+            return "(?:19[5-9][0-9]|20[0-2][0-9])"
         if part == "$":
             return r"(?= ?(?:\.|$))"
         if part == "!":
@@ -785,48 +972,107 @@ def compile_pattern(pattern):
     return re.compile(_Parser(pattern).parse())
 
 
+@dataclass(frozen=True)
+class _Rules:
+    groups: list
+    exempt: list
+    long_ago: list
+    still_here: list
+    cues: set
+    doubts: set
+    fillers: set
+    still_risk: set
+    clause_breaks: set
+    coordinating: set
+
+
 @cache
-def _compiled():
-    groups = [(g, [compile_pattern(p) for p in g.patterns]) for g in GROUPS]
-    exempt = [compile_pattern(p) for p in NOT_THE_WRITER]
-    words = [{_squeeze(w) for w in s} for s in (NEGATION_CUES, FILLERS, STILL_RISK_AFTER)]
-    return groups, exempt, *words
+def _rules():
+    def regexes(patterns):
+        return [compile_pattern(p) for p in patterns]
+
+    def words(listed):
+        return {_squeeze(w) for w in listed}
+
+    return _Rules(
+        groups=[(g.kind, regexes(g.patterns)) for g in GROUPS],
+        exempt=regexes(NOT_THE_WRITER),
+        long_ago=regexes(LONG_AGO),
+        still_here=regexes(STILL_HERE),
+        cues=words(NEGATION_CUES),
+        doubts=words(DOUBTS),
+        fillers=words(FILLERS),
+        still_risk=words(STILL_RISK_AFTER),
+        clause_breaks=words(CLAUSE_BREAKS),
+        coordinating=words({"ni", "nor"}),
+    )
 
 
 # ---- matching --------------------------------------------------------------------------------
 
 
-def _denied(text, start, end, cues, fillers, still_risk):
+def _denied(text, start, end, rules):
     """True if a denial cue stands just before text[start:end] (see NEGATION_CUES)."""
     after = text[end:].split()
-    if after and _squeeze(after[0]) in still_risk:
+    if after and _squeeze(after[0]) in rules.still_risk:
         return False
-    for word in map(_squeeze, reversed(text[:start].split()[-5:])):
-        if word in cues:
-            return True
-        if word not in fillers:
+    before = [_squeeze(w) for w in text[:start].split()]
+    for n in range(len(before) - 1, max(len(before) - 6, -1), -1):
+        word = before[n]
+        if word in rules.cues:
+            # "can't promise I won't", "not a day goes by that I don't": no denial. ("no ... ni",
+            # "no ... nor" is one denial of two things.)
+            if word in rules.coordinating:
+                return True
+            earlier = before[max(n - 8, 0) : n]
+            if "." in earlier:
+                earlier = earlier[len(earlier) - earlier[::-1].index(".") :]
+            return not any(w in rules.cues or w in rules.doubts for w in earlier)
+        if word not in rules.fillers:
             return False
     return False
 
 
+def _clause(text, start, end, rules):
+    """The span of the clause around text[start:end] (see LONG_AGO)."""
+    begin, finish = 0, len(text)
+    for m in re.finditer(r"[a-z0-9.]+", text):
+        if m[0] == "." or _squeeze(m[0]) in rules.clause_breaks:
+            if m.end() <= start:
+                begin = m.end()
+            elif m.start() >= end:
+                finish = m.start()
+                break
+    return begin, finish
+
+
+def _long_past(text, start, end, rules, back):
+    """True if text[start:end] is told as an episode long past, and nothing says it is back."""
+    if back:
+        return False
+    begin, finish = _clause(text, start, end, rules)
+    return any(r.search(text, begin, finish) for r in rules.long_ago)
+
+
 def crisis_matches(*texts):
     """(kind, the normalised words matched) for each crisis statement found in the texts."""
-    groups, exempt, cues, fillers, still_risk = _compiled()
+    rules = _rules()
+    texts = [_mend_stems(normalise(raw)) for raw in texts]
+    back = any(r.search(text) for text in texts for r in rules.still_here)
     found = []
-    for raw in texts:
-        text = _mend_stems(normalise(raw))
-        if not text:
-            continue
-        spared = [m.span() for regex in exempt for m in regex.finditer(text)]
-        for group, regexes in groups:
+    for text in filter(None, texts):
+        spared = [m.span() for regex in rules.exempt for m in regex.finditer(text)]
+        for kind, regexes in rules.groups:
             for regex in regexes:
                 for m in regex.finditer(text):
                     start, end = m.span()
-                    if any(s <= start and end <= e for s, e in spared):
+                    if (
+                        any(s <= start and end <= e for s, e in spared)
+                        or _denied(text, start, end, rules)
+                        or _long_past(text, start, end, rules, back)
+                    ):
                         continue
-                    if group.negatable and _denied(text, start, end, cues, fillers, still_risk):
-                        continue
-                    found.append((group.kind, m[0]))
+                    found.append((kind, m[0]))
     return found
 
 

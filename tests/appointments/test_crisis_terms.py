@@ -16,7 +16,7 @@ FOUND = {
         "I have been thinking about suicide",
         "I feel suicidal most nights",
         "sometimes I want to kill myself",
-        "I tried to end my life two years ago",
+        "I tried to end my life last month",
         "I am thinking of ending it all",
         "I have thought about taking my own life",
         "He pensado en el suicidio",
@@ -54,6 +54,13 @@ FOUND = {
         "quiero desaparecer para siempre",
         "ya no quiero vivir",
         "my sister says she wants to die",
+        "Every night I ask God to take me",
+        "If a truck hit me tomorrow I would not care",
+        "I'm upset that I woke up this morning",
+        "I answered nearly every day on the question about being better off dead",
+        "Le pido a Diosito que me recoja pronto",
+        "me pesa despertar cada mañana",
+        "ya me quiero salir de esta vida",
     ],
     "no_way_forward": [
         "there's no point going on",
@@ -68,6 +75,12 @@ FOUND = {
         "ya no puedo más",
         "no hay salida",
         "estoy cansada de vivir",
+        "I feel hopeless about everything",
+        "When I'm gone, please tell my mother I tried",
+        "Nothing changes. I've made my decision.",
+        "This is the last time I ask for help",
+        "ya no doy más",
+        "por fin voy a descansar en paz",
         "he perdido las ganas de vivir",
         "para qué seguir",
     ],
@@ -87,6 +100,15 @@ FOUND = {
         "estoy regalando mis cosas",
         "tomé una sobredosis",
         "ya elegí la fecha para hacerlo",
+        "I bought a rope",
+        "my husband keeps a gun in his truck",
+        "I took a handful of my sleeping pills on Sunday",
+        "I'm going to take all my meds",
+        "I know how and when I'd do it",
+        "compré una soga",
+        "tengo escondidas unas pastillas",
+        "ya sé cómo y cuándo",
+        "I have the 💊 ready",
     ],
     "burden": [
         "my kids would do better without me around",
@@ -97,6 +119,10 @@ FOUND = {
         "estarían mejor sin mí",
         "soy una carga para mi familia",
         "nadie me extrañaría",
+        "My wife would finally be free if I was gone",
+        "It would be a relief for them if I were gone",
+        "no voy a ser una carga para nadie",
+        "ya nadie tendrá que preocuparse por mí",
     ],
     "self_harm": [
         "I have a history of self-harm",
@@ -112,6 +138,10 @@ FOUND = {
         "tengo miedo de hacerme daño",
         "me quemo con cigarrillos",
         "autolesiones desde los 15",
+        "I relapsed on sh yesterday",
+        "I punch the wall until my knuckles bleed",
+        "me hago cortes en los muslos",
+        "me araño hasta sacarme sangre",
     ],
 }
 
@@ -145,6 +175,10 @@ WRITTEN_ANY_WAY = [
     "I can’t go on like this",  # typographic apostrophe
     "i cant go on like this",
     "sui\u200bcidal",  # an invisible character inside the word
+    "i kinda wanna die",  # texting spelling, an emphasis word
+    "kiero morirme",
+    "kys",  # slang
+    "SI is getting worse",  # clinical shorthand
 ]
 
 # Not crisis language: every one of these is left alone. Each line says which rule it pins.
@@ -186,6 +220,13 @@ LEFT_ALONE = [
     "Please choose a time that works for you",
     "I have a plan with Blue Cross",
     "This will be my last day at my old job",
+    "I need to catch a bus to get to your office",
+    "Please call before I go to work",
+    "On the question about being better off dead I answered not at all",
+    "I wouldn't mind if you called after five",
+    "I feel hopeless with computers, please call",
+    "Se corta la señal cuando llamo",
+    "mi seguro no paga suficientes medicamentos",
     # Denials.
     "I'm not suicidal, just exhausted",
     "I have never had suicidal thoughts",
@@ -193,6 +234,12 @@ LEFT_ALONE = [
     "no tengo pensamientos suicidas",
     "nunca he intentado suicidarme",
     "No history of self-harm",
+    "I would never hurt myself, I have two kids",
+    "I don't feel like a burden, just tired",
+    # An episode long past, with nothing saying it is back.
+    "I was hospitalized for suicidal thoughts in 2015 and have been well since",
+    "De adolescente me cortaba, hace años que no lo hago",
+    "I used to think my family would be better off without me",
     # Someone else's past, family history, and suicide as a subject.
     "My mother died by suicide when I was twelve",
     "I lost my father to suicide last year",
@@ -216,6 +263,14 @@ STILL_FOUND = [
     ("My son attempted suicide last week", "suicide"),  # a parent may write for a child
     ("I am at high risk of suicide", "suicide"),
     ("mi hijo intentó suicidarse", "suicide"),
+    # An episode long past is left out only while nothing says it is back, and only in its own
+    # clause ("in 2019 ... and lately I want to die" stays).
+    ("I attempted suicide in 2019 and lately I want to die", "wish_dead"),
+    ("I was hospitalized for suicidal thoughts in 2015 and they are back", "suicide"),
+    ("Intenté quitarme la vida a los 17 y otra vez lo estoy pensando", "suicide"),
+    ("I tried to end my life last year", "suicide"),
+    ("I'm not sure I won't hurt myself", "self_harm"),  # a doubt before the denial
+    ("Not a day goes by that I don't want to die", "wish_dead"),
     ("My brother attempted suicide. I attempted suicide too.", "suicide"),
 ]
 
