@@ -183,7 +183,7 @@ GROUPS = [
             "me mataria",
             "quit* (me|se|) (la|mi|mi propia) vida",
             "(acabar|terminar|poner fin|ponerle fin) (con|a) (mi vida|mi propia vida)",
-            "(acab*|termin*) con todo !(el|la|lo|los|las|esto|eso|mi|mis|su|tu)",
+            "(acab*|termin*) con todo !(el|la|lo|los|las|mi|mis|su|tu)",
             "(quiere|quieren|intento|intenta) (matar se|suicid*)",
             "se (quiere|queria|va a|iba a) matar",
             "quitar me de en medio",
@@ -217,6 +217,10 @@ GROUPS = [
             "never wake up|wont wake up|do not wake up|will not wake up|dont make it|get hit)",
             "better off dead",
             "(rather|prefer to) be dead",
+            "better off (not existing|not here|not alive|gone|not being here|never born|not "
+            "around|not living)",
+            "(quiero|quisiera|want to|wish i could|ganas de) (dormir|sleep|dormir me) (para "
+            "siempre|forever|eternamente|and never wake up)",
             "(dont|do not|no longer|never|didnt|did not) (want|wish) to (be alive|"
             "live|exist|wake up|be around|go on living|keep living|continue living|be here) "
             "!(in|near|with|there|at|on|far|close|alone|like that|people|others|anyone|them|"
@@ -334,6 +338,11 @@ GROUPS = [
             "(christmas|my birthday))",
             "(nothing|no one|nobody|noone) can (help|save) me (anymore|any more|now|$)",
             "(im|i am) (done|finished) $",
+            "(dont|do not) (think|expect|plan on) (i|il|id|ill|i will|im going to|i am going to|"
+            "to) (be|stay|last|make it) (here|around|alive|) (much longer|long|for long|another "
+            "(year|month|week|day)|until)",
+            "why (bother|even|) (living|going on|being alive|waking up|staying alive|trying "
+            "anymore)",
             "(when|once|after) (im|i am|i m) gone",
             "before i (go|leave|die) $",
             "(tying|tie|tied) up (all|) (my|the|) loose ends",
@@ -458,13 +467,18 @@ GROUPS = [
             "animals|cats|dogs)",
             "(i have|ive got|i ve got|i made|ive made|i have made|i got|ive) (a plan|the means) "
             "(to (die|end|kill|do it|take my|overdose|hang|jump)|for (how|when) (to|i)|and (the|a)"
-            " (means|date|plan)|$)",
+            " (means|date|plan)|and (i have|ive got|i got|i bought) (the|a|my)|$)",
             "(have|ve) (it|everything) (all|) planned (out|) (for (tonight|tomorrow|the weekend|"
             "friday|saturday|sunday|monday|tuesday|wednesday|thursday)|$)",
             "(know|decided|figured out|worked out) (how|when|where) (id|i would|i will|il|im "
             "going to|i am going to|im gonna) (do it|end it|die|kill my self)",
             "(will|would) be my last (message|day|night|week|christmas|birthday|goodbye) "
             "!(at|of|in|before|with|on|here|there)",
+            "(thinking|think|thought|thoughts) (about|of) (jumping|hanging my self|overdosing|"
+            "crashing my car|shooting my self|drowning my self|slitting|walking into traffic) "
+            "!(into|in|on|at|ahead|back|rope|ship|through)",
+            "(a bottle|bottles|a stash|a supply|a stockpile|extra|spare) (of|) (my|) {pills} ~ ~ "
+            "in case",
             "(tonight|today|this weekend|tomorrow) (is|might be|may be|could be|will be) the "
             "(night|day)",
             "(picked|chose|chosen|set|decided on) (a|the) (date|day) $",
@@ -534,6 +548,8 @@ GROUPS = [
             "(dejar|dejando|deje) todo en orden (para (mi familia|mis hijos|cuando))",
             "(tengo|hice|ya tengo) un plan (para (hacer lo|matar me|quitar me|morir*|acabar|"
             "suicid*)|$)",
+            "(tengo|ya tengo) (un|el) plan y (ya|) (tengo|compre|consegui)",
+            "{pastillas} ~ ~ por si acaso",
             "(busque|buscando|buscar|investigue|investigando|googlee|leyendo) (como|formas de|"
             "maneras de|la mejor forma de|la forma de|metodos para) (morir*|matar me|suicid*|"
             "quitar me la vida|no despertar)",
@@ -563,6 +579,8 @@ GROUPS = [
             "(everyone|everybody|they|my family|my kids|my children|people) (would|will|d) (be|) "
             "(relieved|happier|better off) (if|when) i",
             "(doing|do) (them|everyone|my family) a (favor|favour) (by|if i)",
+            "(im|i am|feel like|feel like im|being) (a|such a|nothing but a) waste of (space|air|"
+            "oxygen|life)",
             "(no one|nobody|noone) (will|would|is going to|) (have to|need to|has to) (worry|care) "
             "about me",
             "(wont|will not|not going to) be a (burden|problem) (to|for|on) (anyone|anybody|you|"
@@ -576,16 +594,17 @@ GROUPS = [
             "(soy|me siento|siento que soy|ser|sentir me) (una|un|solo una|solo un|como una|como "
             "un|) (carga|estorbo|peso muerto)",
             "(soy|me siento) (solo|) (un|una) peso para",
+            "(soy|me siento) (un|una) desperdicio de (espacio|aire|oxigeno|vida)",
             "(nadie|ya nadie) (va a tener que|tendra que|tendria que|tiene que) preocupar se "
             "por mi",
             "no (voy a|vaya a) ser (un problema|una carga|un estorbo) (para nadie|mas)",
             "(nadie|ninguno|ninguna) (me|) (extranaria|echaria de menos|notaria|lloraria|"
             "importaria|le importaria|va a extranar|me va a extranar)",
             "(seria|estaria|estarian|seria todo|serian) (mas|) (mejor|facil|feliz|felices|"
-            "un alivio|un descanso|una bendicion) (para todos|para mi familia|para ellos|"
-            "para ella|para el|para mis hijos|) (si|cuando|que) (yo|) (ya|) (no estuviera|"
-            "no existiera|me muriera|desapareciera|me fuera|me muero|muriera|no estoy|ya no "
-            "estoy|ya no estuviera)",
+            "tranquil*|libres|libre|en paz|un alivio|un descanso|una bendicion) (para todos|"
+            "para mi familia|para ellos|para ella|para el|para mis hijos|) (si|cuando|que) (yo|) "
+            "(ya|) (no estuviera|no existiera|me muriera|desapareciera|me fuera|me muero|muriera|"
+            "no estoy|ya no estoy|ya no estuviera)",
             "(les|le) (hago|haria|hare) un favor (si|desapareciendo|muriendo|al)",
         ],
     ),
@@ -779,7 +798,8 @@ FILLERS = {
     "i", "im", "m", "am", "is", "are", "was", "were", "be", "been", "being", "ve", "had",
     "ever", "any", "currently", "actively", "feeling", "feel", "felt", "a", "an", "the",
     "thoughts", "thought", "of", "about", "history", "previous", "prior", "past", "attempts",
-    "attempted", "or", "and", "longer", "at", "all", "want", "wanting", "to", "having",
+    "attempted", "or", "and", "longer", "at", "all", "want", "wanting", "wanted", "tried", "to",
+    "having",
     "considered", "think", "thinking", "would", "could", "will", "il", "id", "even",
     "suicide", "suicidal", "ideation", "self", "harm", "selfharm", "hurting", "myself",
     "tengo", "he", "sido", "estado", "soy", "estoy", "pensamientos", "pensamiento", "ideas",

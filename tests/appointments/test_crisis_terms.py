@@ -25,6 +25,7 @@ FOUND = {
         "he pensado en quitarme la vida",
         "quiero acabar con mi vida",
         "ya quiero acabar con todo",
+        "quiero acabar con todo esto",
         # Slang and abbreviations.
         "honestly i just wanna kms",
         "been thinking about how to unalive myself",
@@ -61,6 +62,8 @@ FOUND = {
         "Le pido a Diosito que me recoja pronto",
         "me pesa despertar cada mañana",
         "ya me quiero salir de esta vida",
+        "Honestly I'd be better off not existing",
+        "Quiero dormir para siempre",
     ],
     "no_way_forward": [
         "there's no point going on",
@@ -81,6 +84,8 @@ FOUND = {
         "This is the last time I ask for help",
         "ya no doy más",
         "por fin voy a descansar en paz",
+        "I don't think I'll be here much longer",
+        "Why bother living",
         "he perdido las ganas de vivir",
         "para qué seguir",
     ],
@@ -109,6 +114,8 @@ FOUND = {
         "tengo escondidas unas pastillas",
         "ya sé cómo y cuándo",
         "I have the 💊 ready",
+        "I keep thinking about jumping",
+        "Tengo un plan y ya tengo las pastillas",
     ],
     "burden": [
         "my kids would do better without me around",
@@ -123,6 +130,8 @@ FOUND = {
         "It would be a relief for them if I were gone",
         "no voy a ser una carga para nadie",
         "ya nadie tendrá que preocuparse por mí",
+        "I feel like I'm a waste of space",
+        "Todos estarían más tranquilos si yo no estuviera",
     ],
     "self_harm": [
         "I have a history of self-harm",
@@ -227,6 +236,14 @@ LEFT_ALONE = [
     "I feel hopeless with computers, please call",
     "Se corta la señal cuando llamo",
     "mi seguro no paga suficientes medicamentos",
+    "I've never wanted to hurt myself but I'm struggling",
+    "I'm going to end things with my current psychiatrist",
+    "My depression is killing my marriage",
+    "I'm hanging in there, barely",
+    "I had a plan to start TMS last year but insurance denied it",
+    "I'm looking for the quickest way to get an appointment",
+    "¿Cuánto dura la sesión? Tengo que tomar el autobús",
+    "Quiero terminar con mi tratamiento actual y empezar TMS",
     # Denials.
     "I'm not suicidal, just exhausted",
     "I have never had suicidal thoughts",
