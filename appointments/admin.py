@@ -380,7 +380,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             because = flagged_because(obj)
             urgent = format_html(
                 '<span class="urgent-badge" title="Urgent: {}">Urgent</span> '
-                '<small class="urgent-reasons">{}</small><br>',
+                '<small class="urgent-reasons">{}</small>',
                 because,
                 because,
             )

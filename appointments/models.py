@@ -271,7 +271,7 @@ class AppointmentRequest(models.Model):
         ANY = "any", _("Any time")
 
     class SafetyAnswer(models.TextChoices):
-        """The answer to the form's safety question (forms.SAFETY_QUESTION: PHQ-9 item 9)."""
+        """The answer to the form's safety question (PHQ-9 item 9: forms.py, safety_answer)."""
 
         YES = "yes", _("Yes")
         NO = "no", _("No")
