@@ -805,7 +805,8 @@ FILLERS = {
     "tengo", "he", "sido", "estado", "soy", "estoy", "pensamientos", "pensamiento", "ideas",
     "de", "del", "intentado", "intentos", "antecedentes", "me", "tenido", "ha", "habido", "hay",
     "pensado", "en", "el", "la", "un", "una", "quiero", "siento", "suicidio", "suicidas",
-    "suicida", "hacer", "dano", "lastimar", "nadie", "ninguna", "ningun", "forma", "manera",
+    "suicida", "hacer", "dano", "lastimar", "nadie", "pienso", "pense", "pensar", "ninguna",
+    "ningun", "forma", "manera",
 }  # fmt: skip
 STILL_RISK_AFTER = {"yet", "todavia", "aun"}
 

@@ -120,6 +120,7 @@ FOUND = {
     "burden": [
         "my kids would do better without me around",
         "everyone would be better off without me",
+        "they would be better off in every way without me",  # a few words between
         "it would be easier for my family if I was gone",
         "I'm just a burden to everyone",
         "nobody would miss me",
@@ -268,6 +269,10 @@ LEFT_ALONE = [
     "I read the boxed warning about suicidal thoughts",
     "I volunteer for a suicide prevention hotline",
     "Can you overdose on Spravato?",
+    # Dotted letters join only when nothing stands between them.
+    "Dr. K. M. Smith referred me",
+    # "no ... ni" is one denial of two things.
+    "No pienso en el suicidio ni me hago daño",
 ]
 
 # A denial or another person does not hide what the writer says of themselves.
