@@ -96,7 +96,6 @@ def test_from_the_top_of_an_article_to_a_sent_request_in_at_most_nine_taps(
     taps(page.get_by_label("Morning", exact=True))
     taps(page.get_by_label("New patient"))
     taps(page.get_by_label("I agree to be contacted"))
-    taps(page.get_by_label("I understand this form is not for emergencies"))
     taps.shot("form-filled")
     taps(page.get_by_role("button", name="Send my request"))
 
@@ -162,11 +161,10 @@ def test_errors_stand_under_their_group_and_read_as_sentences(site, screen, scre
             "Choose the best time to reach you.",
             "Tell us whether you are a new or returning patient.",
             "Tick this box so that we may contact you.",
-            "Tick this box to confirm that this is not an emergency.",
         ]
     )
     errors = page.locator(".invalid-feedback")
-    expect(errors).to_have_count(5)
+    expect(errors).to_have_count(4)
     form_width = page.locator(".request-form").evaluate(BOX)["w"]
     for error in errors.all():
         lines = error.evaluate(LINES)
