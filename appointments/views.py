@@ -67,23 +67,33 @@ def thanks(request):
 
 
 def _acknowledgement(reference):
-    """Where the acknowledgement goes and whether it has gone, as far as the database says.
-    What is true now: it is usually still on its way. (A bot's made-up reference has no row:
-    it reads the same page, without an address.) The page thanks the patient whatever the
-    database does: this part is a courtesy, left out while the database fails."""
+    """What the page says about how we will reach the patient and whether the acknowledgement
+    has gone, as far as the database says. What is true now: it is usually still on its way.
+    (A bot's made-up reference has no row: it reads the same page, without an address.) The
+    page thanks the patient whatever the database does: this part is a courtesy, left out while
+    the database fails."""
     patient_email = OutgoingEmail.objects.filter(
         request=OuterRef("pk"), kind=OutgoingEmail.Kind.PATIENT, state=OutgoingEmail.State.SENT
     )
     try:
         stored = (
             AppointmentRequest.objects.filter(reference=reference)
-            .values("email", acknowledged=Exists(patient_email))
+            .annotate(acknowledged=Exists(patient_email))
+            .only("email", "contact_method", "phone")
             .first()
         )
     except DatabaseError as exc:
-        logger.warning("Thank-you page shown without its acknowledgement: %s", type(exc).__name__)
+        logger.warning("Thank-you page shown without its details: %s", type(exc).__name__)
         stored = None
-    return stored or {"email": "", "acknowledged": False}
+    if stored is None:
+        return {"email": "", "contact_method": "", "phone": "", "acknowledged": False}
+    return {
+        "email": stored.email,
+        # How we will reach them, as they chose it: the page promises only that.
+        "contact_method": stored.contact_method,
+        "phone": stored.phone_national,
+        "acknowledged": stored.acknowledged,
+    }
 
 
 def _read_thanks_cookie(request):

@@ -45,7 +45,8 @@ def test_the_thank_you_page_needs_no_database(client, submit):
     ):
         html = thank_you_page(client, response)
     assert f'class="reference">{request.reference}<' in html
-    assert "We will send a short confirmation with your reference to your email address." in html
+    # What only the database knows (how we will reach them) is left out, not made up.
+    assert "by the method you chose" in html
 
 
 def test_the_thank_you_cookie_holds_no_patient_data_and_cannot_be_forged(client, submit):

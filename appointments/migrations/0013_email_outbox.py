@@ -94,7 +94,7 @@ def move_back(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0011_queue_rank'),
+        ('appointments', '0012_safety_question_and_urgent_reasons'),
     ]
 
     operations = [
