@@ -10,6 +10,7 @@ from django.utils import timezone
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
 def before_the_outbox():
     """The migration the outbox's comes after (its number may change as others land)."""
     loader = MigrationExecutor(connection).loader
