@@ -467,9 +467,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                 when = "queued"
             return format_html('<strong class="unsent">not sent</strong> ({})', when)
 
-        emails = obj.emails.order_by("kind").reverse()  # the staff e-mail first
+        emails = obj.emails.order_by("-kind")  # the staff e-mail first
         if not emails:
-            return "None (no address to acknowledge)"
+            return "None queued"
         return format_html_join(
             "",
             "<p>{}: {}. Attempts: {}{}</p>",

@@ -101,7 +101,7 @@ def _read_thanks_cookie(request):
     value = request.get_signed_cookie(
         THANKS_COOKIE, default=None, salt=THANKS_SALT, max_age=THANKS_SECONDS
     )
-    reference, _, urgent = (value or "").partition(":")
+    reference, _colon, urgent = (value or "").partition(":")
     return (reference, urgent == "urgent") if reference else None
 
 
