@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from clinic_site.services import Service
+from clinic_site.clinic import Service
 
 from .models import AppointmentRequest
 

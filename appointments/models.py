@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinic_site.services import Service
+from clinic_site.clinic import Service
 
 from .crisis_terms import mentions_crisis
 

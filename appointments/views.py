@@ -11,8 +11,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clinic_site.clinic import Service
 from clinic_site.http import error_page
-from clinic_site.services import Service
 
 from . import spam, tasks
 from .forms import AppointmentRequestForm, new_form_token, read_form_token

@@ -32,7 +32,7 @@ from clinic_site.cache import bump_content_version
 from clinic_site.clinic import get_clinic
 
 from . import images
-from .forms import ArticleFrontMatter, PageFrontMatter
+from .front_matter import ArticleFrontMatter, PageFrontMatter
 from .models import Article, Page, Tag
 
 # Part of every file's hash: raise it when rendering changes, so the next sync re-renders all.

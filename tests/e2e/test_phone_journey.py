@@ -97,7 +97,6 @@ def test_from_the_top_of_an_article_to_a_sent_request_in_at_most_nine_taps(
     taps(page.get_by_label("New patient"))
     taps(page.get_by_label("I agree to be contacted"))
     taps(page.get_by_label("I understand this form is not for emergencies"))
-    page.wait_for_timeout(3500)  # a person takes at least this long
     taps.shot("form-filled")
     taps(page.get_by_role("button", name="Send my request"))
 
@@ -131,7 +130,6 @@ def test_errors_stand_under_their_group_and_read_as_sentences(site, screen, scre
     page.get_by_label("First name", exact=True).fill("Ann")
     page.get_by_label("Last name", exact=True).fill("Example")
     page.get_by_label("Email", exact=True).check()
-    page.wait_for_timeout(3500)
     page.get_by_role("button", name="Send my request").click()
 
     summary = page.get_by_role("alert")
