@@ -323,8 +323,8 @@ class _Stored:
         return {"fields": fields, "image": None}
 
     def is_unchanged(self, fields):
-        path, digest, published = self.state.get(fields["slug"], (None, None, None))
-        return (digest, published) == (fields["source_hash"], fields["is_published"])
+        stored = self.state.get(fields["slug"])
+        return stored == (fields["source_path"], fields["source_hash"], fields["is_published"])
 
     def published_gone(self, kept_slugs, broken_paths):
         """Slugs of the published rows no file gave this time (a broken file's row stays)."""

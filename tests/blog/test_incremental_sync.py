@@ -111,3 +111,13 @@ def test_an_article_that_leaves_the_site_and_comes_back_is_linked_afresh(content
     assert report.unpublished == ["articles/article-1.md"]
     assert links("article-1") == ([], "", "")
     assert links("article-2") == (["article-0"], "article-0", "")
+
+
+def test_a_renamed_file_keeps_its_article_under_its_new_path(content):
+    old = content.article("kept", slug="kept-article", tags=["tms"])
+    content.sync()
+    old.rename(old.with_name("renamed.md"))
+    report = content.sync()
+    assert report.updated == ["articles/renamed.md"] and not report.unpublished
+    assert Article.objects.get(slug="kept-article").source_path == "articles/renamed.md"
+    assert content.sync().unchanged == ["articles/renamed.md"]
