@@ -15,6 +15,8 @@ pages. It measures:
 - a re-sync with nothing changed (CPU);
 - a re-sync after one file's edit (CPU; median over `--rounds` edits: a body edit and a tag
   edit of articles in the popular tags, the case with the most neighbours);
+- the related articles of every article worked out in memory, by RelatedIndex and by the
+  simpler design it replaces (a list per tag and service, every article sharing one scored);
 - the sitemap and the RSS feed on a page-cache miss (time to the whole response, in-process
   through the middleware): the first request after the sync, and a later miss (the content
   unchanged, the page not in the page cache: asked for with a cookie, which the page cache
@@ -24,6 +26,7 @@ pages. It measures:
 """
 
 import argparse
+import heapq
 import json
 import os
 import random
@@ -34,6 +37,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter, defaultdict
 from datetime import date, datetime
 from pathlib import Path
 
@@ -84,18 +88,46 @@ def article_text(n, rng, tags=None):
             paragraphs.append(" ".join(rng.choice(WORDS) for _ in range(50)).capitalize() + ".")
     paragraphs.insert(2, "A sentence with a source.[^1]")
     paragraphs.append("[^1]: A synthetic source.")
-    return "---\n" + "\n".join(front) + "\n---\n\n" + "\n\n".join(paragraphs) + "\n", tags
+    text = "---\n" + "\n".join(front) + "\n---\n\n" + "\n\n".join(paragraphs) + "\n"
+    return text, (tags, services)
 
 
 def write_content(folder, size, seed=23):
     (folder / "articles").mkdir(parents=True)
     shutil.copytree(ROOT / "content" / "pages", folder / "pages")
     rng = random.Random(seed)
-    tags_of = {}
+    keys = {}
     for n in range(size):
-        text, tags_of[n] = article_text(n, rng)
+        text, keys[n] = article_text(n, rng)
         (folder / "articles" / f"synthetic-article-{n:05d}.md").write_text(text)
-    return tags_of
+    return keys
+
+
+def related_by_tag_lists(articles):
+    """The simpler design RelatedIndex replaces, for comparison: one list per tag and service,
+    every article sharing one scored, the top three kept with a heap."""
+    lists = defaultdict(list)
+    for number, (tags, services) in enumerate(articles):
+        for key in [*(("tag", t) for t in tags), *(("service", s) for s in services)]:
+            lists[key].append(number)
+    for number, (tags, services) in enumerate(articles):
+        scores = Counter()
+        for tag in tags:
+            for other in lists["tag", tag]:
+                scores[other] += 2
+        for service in services:
+            for other in lists["service", service]:
+                scores[other] += 1
+        scores.pop(number, None)
+        heapq.nlargest(3, scores.items(), key=lambda item: (item[1], -item[0]))
+
+
+def related_by_index(articles):
+    from blog.content import RelatedIndex
+
+    index = RelatedIndex(articles)
+    for number in range(len(articles)):
+        index.related(number)
 
 
 def cpu(function):
@@ -136,7 +168,7 @@ def measure(size, rounds):
     cache.clear()
 
     content = tmp / "content"
-    tags_of = write_content(content, size)
+    keys = write_content(content, size)
     # git dates the undated files, as in a real checkout.
     subprocess.run(["git", "init", "-q", str(content)], check=True)
     subprocess.run(["git", "-C", str(content), "add", "."], check=True)
@@ -157,7 +189,7 @@ def measure(size, rounds):
 
     # One-file edits: articles in the most common tag (the most neighbours), alternately a
     # body edit and a tag edit.
-    popular = [n for n, tags in tags_of.items() if TAGS[0] in tags] or list(tags_of)
+    popular = [n for n, (tags, _) in keys.items() if TAGS[0] in tags] or list(keys)
     rng = random.Random(1)
     edits = []
     for round_ in range(rounds):
@@ -194,6 +226,11 @@ def measure(size, rounds):
             assert response.status_code == 200
         figures[f"{name}_miss"] = statistics.median(later)
     figures["sitemap_urls"] = response_count(client)
+
+    # Related articles for every article, in memory: RelatedIndex and the simpler design.
+    articles = [(set(tags), set(services)) for tags, services in keys.values()]
+    figures["link_lists_cpu"], _ = cpu(lambda: related_by_tag_lists(articles))
+    figures["link_index_cpu"], _ = cpu(lambda: related_by_index(articles))
     shutil.rmtree(tmp, ignore_errors=True)
     return figures
 
@@ -231,8 +268,9 @@ def table(rows):
     lines = [
         "| articles | database | full sync (wall / CPU) | nothing changed (CPU) |"
         " one-file edit (CPU) | sitemap: first request after a sync / a later miss |"
-        " sitemap size (URLs) | RSS: first / later miss |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|",
+        " sitemap size (URLs) | RSS: first / later miss |"
+        " related articles of all, in memory: a list per tag / RelatedIndex (CPU) |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         lines.append(
@@ -242,6 +280,7 @@ def table(rows):
             f" {ms(row['sitemap_first'])} / {ms(row['sitemap_miss'])} |"
             f" {row['sitemap_bytes'] / 1000:,.0f} KB ({row['sitemap_urls']:,}) |"
             f" {ms(row['rss_first'])} / {ms(row['rss_miss'])} |"
+            f" {ms(row['link_lists_cpu'])} / {ms(row['link_index_cpu'])} |"
         )
     return "\n".join(lines)
 
