@@ -36,7 +36,7 @@ from .front_matter import ArticleFrontMatter, PageFrontMatter
 from .models import Article, Page, Tag
 
 # Part of every file's hash: raise it when rendering changes, so the next sync re-renders all.
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 
 # Templates whose ids a heading in a file must not take (`{#main}` would otherwise give a
 # heading the id of the layout's <main>, and the skip link would land on it).
@@ -55,7 +55,12 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align", "scope"},
 }
-ALLOWED_CLASSES = {"a": {"footnote-ref", "footnote-backref"}, "div": {"footnote"}}
+# A file may set a box apart with <div class="callout" markdown> ... </div> (md_in_html): the
+# Important safety information and the Corrections at the end of a corrected text.
+ALLOWED_CLASSES = {
+    "a": {"footnote-ref", "footnote-backref"},
+    "div": {"footnote", "callout", "callout--safety", "callout--corrections"},
+}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "sms"}
 # python-markdown gives a source cited three times three back-links ("↩↩↩"); one, to the
 # first citation, is enough.
@@ -134,7 +139,15 @@ class _LayoutIdsExtension(markdown.Extension):
 def render_markdown(text):
     """Markdown to (sanitised HTML, table of contents, plain text)."""
     md = markdown.Markdown(
-        extensions=["toc", "tables", "attr_list", "footnotes", "sane_lists", _LayoutIdsExtension()],
+        extensions=[
+            "toc",
+            "tables",
+            "attr_list",
+            "footnotes",
+            "sane_lists",
+            "md_in_html",
+            _LayoutIdsExtension(),
+        ],
         extension_configs={
             "toc": {"toc_depth": "2-3", "slugify": _heading_slug},
             # Numbered in the order the reader meets them (1, 2, 3), whatever order the
@@ -227,15 +240,48 @@ def _with_clinic_facts(body, rel):
     return CLINIC_FACT.sub(fact, body)
 
 
-def source_hash(raw, image_bytes=b""):
-    """What a file's rendering depends on: the renderer, the file, its image and the clinic
-    facts it quotes (so that a changed fact re-renders the files quoting it). It needs only the
-    bytes, so a file whose hash is stored is known to be unchanged before it is parsed."""
+# A section several files share, written once in content/includes/<name>.md and placed on a
+# line of its own as {include:name} (the Spravato page and both Spravato articles carry the same
+# Important safety information, so a correction to it is made in one place).
+INCLUDE = re.compile(r"^\{include:([a-z0-9-]+)\}[ \t]*$", re.MULTILINE)
+
+
+def _included(content_dir, name):
+    """The bytes of content/includes/<name>.md, or None if there is no such file."""
+    path = Path(content_dir) / "includes" / f"{name}.md"
+    return path.read_bytes() if path.is_file() else None
+
+
+def _with_includes(body, rel, content_dir):
+    """The body with each {include:name} replaced by content/includes/name.md."""
+
+    def include(match):
+        included = _included(content_dir, match.group(1))
+        if included is None:
+            raise ContentError(rel, "body", f"{match.group(0)}: no file includes/{match[1]}.md")
+        return included.decode("utf-8")
+
+    return INCLUDE.sub(include, body)
+
+
+def source_hash(raw, content_dir, image_bytes=b""):
+    """What a file's rendering depends on: the renderer, the file, its image, the sections it
+    includes and the clinic facts it quotes (so that an edited include or a changed fact
+    re-renders the files using it). It needs only bytes, so a file whose hash is stored is
+    known to be unchanged before it is parsed."""
+    included = []
+
+    def include(match):
+        included.append(_included(content_dir, match.group(1)) or b"")
+        return included[-1].decode("utf-8", "replace")
+
+    text = INCLUDE.sub(include, raw.decode("utf-8", "replace"))
     clinic = get_clinic("en")
-    names = CLINIC_FACT.findall(raw.decode("utf-8", "replace"))
+    names = CLINIC_FACT.findall(text)
     facts = "\n".join(getattr(clinic, name) for name in names if name in CLINIC_FACTS)
     digest = hashlib.sha256(RENDERER_VERSION.encode() + raw)
     digest.update(image_bytes)
+    digest.update(b"".join(included))
     digest.update(facts.encode())
     return digest.hexdigest()
 
@@ -276,8 +322,8 @@ def parse_article(path, content_dir, raw):
     fields["dated_by_file"] = fields["published_on"] is None
     if fields["dated_by_file"]:
         fields["published_on"] = file_changed_on(path)
-    body = _with_clinic_facts(body, rel)
-    fields.update(source_path=rel, source_hash=source_hash(raw, image_bytes))
+    body = _with_clinic_facts(_with_includes(body, rel, content_dir), rel)
+    fields.update(source_path=rel, source_hash=source_hash(raw, content_dir, image_bytes))
     return {
         "fields": fields,
         "body": body,
@@ -290,8 +336,8 @@ def parse_page(path, content_dir, raw):
     rel = str(path.relative_to(content_dir))
     meta, body = _read(raw, rel)
     fields = _front_matter(PageFrontMatter, meta, body, rel, path).model_fields()
-    body = _with_clinic_facts(body, rel)
-    fields.update(source_path=rel, source_hash=source_hash(raw))
+    body = _with_clinic_facts(_with_includes(body, rel, content_dir), rel)
+    fields.update(source_path=rel, source_hash=source_hash(raw, content_dir))
     return {"fields": fields, "body": body}
 
 
@@ -311,11 +357,11 @@ class _Stored:
             if published:
                 self.published_from[path, digest] = slug
 
-    def unchanged(self, rel, raw):
+    def unchanged(self, rel, raw, content_dir):
         """The item of a file that has not changed since it was published, else None. (A
         file with an image never matches: the stored hash holds the image's bytes too, so
         it is parsed, and its image processed, as before.)"""
-        digest = source_hash(raw)
+        digest = source_hash(raw, content_dir)
         slug = self.published_from.get((rel, digest))
         if slug is None:
             return None
@@ -341,7 +387,7 @@ def _parse_folder(folder, content_dir, parse, stored, report):
         rel = str(path.relative_to(content_dir))
         try:
             raw = path.read_bytes()
-            item = stored.unchanged(rel, raw) or parse(path, content_dir, raw)
+            item = stored.unchanged(rel, raw, content_dir) or parse(path, content_dir, raw)
             slug = item["fields"]["slug"]
             if slug in seen:
                 raise ContentError(rel, "slug", f"{slug!r} is already used by {seen[slug]}")

@@ -121,3 +121,24 @@ def test_a_renamed_file_keeps_its_article_under_its_new_path(content):
     assert report.updated == ["articles/renamed.md"] and not report.unpublished
     assert Article.objects.get(slug="kept-article").source_path == "articles/renamed.md"
     assert content.sync().unchanged == ["articles/renamed.md"]
+
+
+def test_a_file_is_rendered_again_when_a_fact_it_quotes_changes_even_in_a_shared_section(
+    content, settings, tmp_path
+):
+    clinic_file = tmp_path / "clinic.toml"
+    clinic_file.write_text(settings.CLINIC_FILE.read_text())
+    settings.CLINIC_FILE = clinic_file
+    (content.root / "includes").mkdir()
+    content.raw("includes/call.md", "Call us on {clinic.phone}.\n")
+    content.article("quoting", body="Intro.\n\n{include:call}\n")
+    content.article("plain", body="No facts here.")
+    content.sync()
+    assert content.sync().unchanged == ["articles/plain.md", "articles/quoting.md"]
+
+    clinic_file.write_text(clinic_file.read_text().replace('phone = "', 'phone = "+1 ', 1))
+    settings.CLINIC_FILE = clinic_file  # read again
+    report = content.sync()
+    assert report.updated == ["articles/quoting.md"]
+    assert report.unchanged == ["articles/plain.md"]
+    assert "Call us on +1 (772)" in Article.objects.get(slug="quoting").body_html
