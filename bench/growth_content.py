@@ -94,7 +94,8 @@ def article_text(n, rng, tags=None):
 
 def write_content(folder, size, seed=23):
     (folder / "articles").mkdir(parents=True)
-    shutil.copytree(ROOT / "content" / "pages", folder / "pages")
+    for real in ("pages", "includes"):
+        shutil.copytree(ROOT / "content" / real, folder / real)
     rng = random.Random(seed)
     keys = {}
     for n in range(size):
