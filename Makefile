@@ -91,10 +91,12 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 export BENCH_DATABASE_URL BENCH_REDIS_URL
 
 ## make bench: Lighthouse, the triage list at 100,000 rows, the form's POST throughput, the
-## e-mail workers' drain rate (PostgreSQL) and the public pages' requests a second on both
+## e-mail workers' drain rate (PostgreSQL), the public pages' requests a second and the
+## content sync at 10 to 5,000 articles, on both
 ## configurations (results in bench/RESULTS.md; not part of `make test`)
 bench: $(VENV)/.dev bench/node_modules/.installed /usr/bin/wrk
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/growth_content.py --write
 	$(BIN)/python bench/admin_changelist.py
 	$(BIN)/python bench/post_throughput.py
 	$(BIN)/python bench/email_drain.py
