@@ -95,6 +95,7 @@ export BENCH_DATABASE_URL BENCH_REDIS_URL
 bench: $(VENV)/.dev bench/node_modules/.installed /usr/bin/wrk
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/admin_changelist.py
+	$(BIN)/python bench/reply_report.py
 	$(BIN)/python bench/post_throughput.py
 	$(BIN)/python bench/lighthouse.py
 
