@@ -12,12 +12,13 @@ the service and language asked in, and the references of urgent requests, to lis
 """
 
 from collections import defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Case, F, FloatField, Func, Min, OuterRef, Subquery, Value, When
 from django.utils import timezone
 
@@ -300,14 +301,29 @@ def timelines(period):
     # Plain tuples in Timeline's order: `build` unpacks them, and a named tuple costs a Python
     # call to make.
     sql, params = queryset.query.get_compiler(queryset.db).as_sql()
-    with connections[queryset.db].cursor() as cursor:
+    connection = connections[queryset.db]
+    with _without_jit(connection), connection.cursor() as cursor:
         cursor.execute(sql, params)
-        while rows := cursor.fetchmany(2000):
-            for row in rows:
-                reference, received, called, replied, finished, urgent = row[:6]
-                if called is None or (replied is not None and replied < called):
-                    called = replied
-                yield reference, received, called, called is None and finished, urgent, row[6:]
+        rows = cursor.fetchall()
+    for row in rows:
+        reference, received, called, replied, finished, urgent = row[:6]
+        if called is None or (replied is not None and replied < called):
+            called = replied
+        yield reference, received, called, called is None and finished, urgent, row[6:]
+
+
+@contextmanager
+def _without_jit(connection):
+    """PostgreSQL would compile the report's query to machine code before running it (JIT):
+    its estimate counts two subqueries for each of thousands of requests, and compiling took
+    80 to 130 ms, more than running it (bench/RESULTS.md). Off for this query only: SET LOCAL
+    lasts until the end of the transaction around it."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 @dataclass
