@@ -27,7 +27,6 @@ def fill_in_as_a_person(page, **overrides):
     page.get_by_label("Morning", exact=True).check()
     page.get_by_label("New patient").check()
     page.get_by_label("I agree to be contacted").check()
-    page.get_by_label("I understand this form is not for emergencies").check()
 
 
 def test_patient_reads_an_article_and_requests_an_evaluation_from_it(site, phone, screenshot):

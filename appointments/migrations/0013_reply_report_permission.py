@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('appointments', '0011_queue_rank'),
+        ('appointments', '0012_safety_question_and_urgent_reasons'),
     ]
 
     operations = [
