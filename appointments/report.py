@@ -19,7 +19,18 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.db import connections, transaction
-from django.db.models import Case, F, FloatField, Func, Min, OuterRef, Subquery, Value, When
+from django.db.models import (
+    Case,
+    F,
+    FloatField,
+    Func,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from clinic_site.business_hours import EPOCH, HOUR, BusinessClock
@@ -38,6 +49,12 @@ Status = AppointmentRequest.Status
 # shows that the patient heard from the clinic (see CLOSED).
 CONTACT_STATUSES = [Status.CONTACTED, Status.SCHEDULED]
 FINISHED_STATUSES = [Status.SCHEDULED, Status.CLOSED, Status.DECLINED]
+
+# Urgent: flagged when it arrived (a yes to the safety question, or crisis language), whether or
+# not staff cleared the flag since: the flag asks for a call first, and a false alarm still costs
+# that call (staff manual, "The urgent flag"). The reasons, kept when the flag is cleared, say so;
+# a request flagged before reasons were kept counts while it is still flagged.
+FLAGGED_URGENT = Q(urgent=True) | ~Q(urgent_reasons=[])
 
 PRESETS = {"week": "This week", "4weeks": "Last 4 weeks", "quarter": "Last quarter"}
 # A period picked by dates is at most a year: requests are kept about that long
@@ -287,12 +304,12 @@ def timelines(period):
         .order_by()
         .values_list(
             # Only an urgent request's reference is shown: the others' are not read.
-            Case(When(urgent=True, then=F("reference"))),
+            Case(When(FLAGGED_URGENT, then=F("reference"))),
             EpochSeconds("created_at"),
             EpochSeconds(_first(CallAttempt.objects, "at")),
             EpochSeconds(_first(replies, "changed_at")),
             Case(When(status__in=FINISHED_STATUSES, then=True), default=False),
-            "urgent",
+            Case(When(FLAGGED_URGENT, then=True), default=False),
             *(breakdown.values for breakdown in BREAKDOWNS.values()),
         )
     )

@@ -146,6 +146,18 @@ def test_urgent_requests_over_the_clinic_target_are_listed_by_reference(
     assert prompt.reference not in page
 
 
+def test_an_urgent_request_counts_as_urgent_after_staff_clear_the_flag(lead_user):
+    flagged = make_request(created_at=local(16, 9), message="I want to kill myself")
+    flagged.log_call(CallAttempt.Outcome.SPOKE, lead_user, at=local(16, 9, 15))
+    flagged.clear_urgent(lead_user)
+    make_request(created_at=local(16, 10))
+
+    report = reply_report(Period(date(2026, 11, 16), date(2026, 11, 22)), now=local(23, 12))
+
+    assert (report.total.requests, report.urgent.requests) == (2, 1)
+    assert [u.reference for u in report.urgent_waits] == [flagged.reference]
+
+
 @pytest.mark.parametrize(
     ("query", "error"),
     [
