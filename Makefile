@@ -98,6 +98,7 @@ bench: $(VENV)/.dev bench/node_modules/.installed /usr/bin/wrk
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/growth_content.py --write
 	$(BIN)/python bench/admin_changelist.py
+	$(BIN)/python bench/reply_report.py
 	$(BIN)/python bench/post_throughput.py
 	$(BIN)/python bench/email_drain.py
 	$(BIN)/python bench/lighthouse.py

@@ -12,7 +12,7 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, QuerySet
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
@@ -21,7 +21,7 @@ from django.utils.timesince import timesince
 
 from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
-from . import export, notify, retention
+from . import export, notify, report_views, retention
 from .models import (
     TRIAGE_ORDER,
     AppointmentRequest,
@@ -317,6 +317,14 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         css = {"all": ["css/admin.css"]}
 
     paginator = TriagePaginator
+
+    def get_urls(self):
+        # The reply-time report (report_views.py), beside the list it is about.
+        report = self.admin_site.admin_view(report_views.reply_report)
+        return [
+            path("report/", report, {"site": self.admin_site}, name="appointments_reply_report"),
+            *super().get_urls(),
+        ]
 
     def get_ordering(self, request):
         # Worked first, first (a sortable column's header overrides it): the stored queue rank,

@@ -347,6 +347,7 @@ class AppointmentRequest(models.Model):
         permissions = [
             ("export_appointmentrequest", "Can export appointment requests"),
             ("purge_appointmentrequest", "Can purge old appointment requests"),
+            ("view_reply_report", "Can view the reply-time report"),
         ]
 
     def __str__(self):

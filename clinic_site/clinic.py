@@ -1,5 +1,5 @@
 """The clinic: the services it offers (`Service`), and its facts (name, address, phone, hours,
-reply promise), read once from one TOML file. Hours are optional: when they are not known,
+reply promise, holidays), read once from one TOML file. Hours are optional: when they are not known,
 pages ask people to call for them.
 
 The words among them (the reply promise, the days of the hours) are given in each of the site's
@@ -8,7 +8,7 @@ days), so a Spanish page never promises "one business day" in English."""
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, time
 from functools import cache
 
 from django.conf import settings
@@ -72,6 +72,13 @@ class Clinic:
     reply_within: str  # "one business day": what every page promises
     map_url: str = ""
     hours: tuple[Hours, ...] = field(default_factory=tuple)
+    # The promise as a number, for the reply-time report: the words above stay as written.
+    reply_business_days: int = 1
+    # How soon an urgent request should be called, in business hours; None until the clinic
+    # sets one (the report then shows urgent waits without judging them).
+    urgent_reply_hours: float | None = None
+    # Days the clinic is closed all day (business time skips them), oldest first.
+    holidays: tuple[date, ...] = field(default_factory=tuple)
 
     @property
     def tel_href(self):
@@ -102,7 +109,9 @@ def load_clinic(path, language="en"):
         )
         for entry in data.pop("hours", [])
     )
-    return Clinic(hours=hours, **(data | translated.get(language, {})))
+    # TOML dates (2026-12-25) or the same written as strings.
+    holidays = tuple(sorted(date.fromisoformat(str(day)) for day in data.pop("holidays", [])))
+    return Clinic(hours=hours, holidays=holidays, **(data | translated.get(language, {})))
 
 
 def get_clinic(language=None):

@@ -28,6 +28,8 @@ ROLES = {
         "appointments.export_appointmentrequest",
         "appointments.purge_appointmentrequest",
         "appointments.view_auditentry",
+        # The reply-time report (appointments/report.py): how soon requests are answered.
+        "appointments.view_reply_report",
         # Lift a locked-out colleague's sign-in (django-axes).
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
