@@ -22,14 +22,13 @@ $(VENV)/.runtime: requirements.lock | $(BIN)/python
 	$(PIP_LOCKED) -r requirements.lock
 	touch $@
 
-# The Spanish translations, compiled from locale/*/LC_MESSAGES/django.po (msgfmt is GNU
-# gettext, from Debian's packages: installed when missing).
+# The Spanish translations, compiled from locale/*/LC_MESSAGES/django.po by msgfmt (GNU
+# gettext). bin/need installs it on Debian as root, and otherwise says what to install
+# (macOS: brew install gettext).
 MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-/usr/bin/msgfmt:
-	command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
-
-locale/%.mo: locale/%.po | /usr/bin/msgfmt
+locale/%.mo: locale/%.po
+	@bin/need msgfmt gettext
 	msgfmt --check -o $@ $<
 
 # Runtime plus test and lint tools.
@@ -75,10 +74,6 @@ bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# wrk, for the throughput benchmark: Debian's package, installed when missing.
-/usr/bin/wrk:
-	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
-
 # The PostgreSQL + Redis run of bench/throughput.py: scratch ones (migrated, written, flushed).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_bench
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
@@ -87,7 +82,8 @@ export BENCH_DATABASE_URL BENCH_REDIS_URL
 ## make bench: Lighthouse, the triage list at 100,000 rows, the form's POST throughput and the
 ## public pages' requests a second on both configurations (results in bench/RESULTS.md; not
 ## part of `make test`)
-bench: $(VENV)/.dev bench/node_modules/.installed /usr/bin/wrk
+bench: $(VENV)/.dev bench/node_modules/.installed
+	@bin/need wrk wrk
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/admin_changelist.py
 	$(BIN)/python bench/post_throughput.py

@@ -166,7 +166,11 @@ def test_query_strings_a_page_does_not_read_make_no_cache_entries(
         assert client.get(unused).status_code == 200
     assert len(page_keys()) == 3  # /blog/, /blog/?page=1 (the list reads it) and /
     version = page_cache.content_version()
-    kept = ["https://testserver|/blog/?", "https://testserver|/blog/?page=1", "https://testserver|/?"]
+    kept = [
+        "https://testserver|/blog/?",
+        "https://testserver|/blog/?page=1",
+        "https://testserver|/?",
+    ]
     assert page_keys() == sorted(page_cache._key(version, url) for url in kept)
     assert views_entered.count("blog/article_list.html") == 2
 
