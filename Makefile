@@ -89,11 +89,13 @@ bench: $(VENV)/.dev bench/node_modules/.installed
 	$(BIN)/python bench/post_throughput.py
 	$(BIN)/python bench/lighthouse.py
 
-## make lint: style, migrations and the production deployment checks, as CI runs them
+## make lint: style, migrations (each new one safe to run while the previous release serves:
+## bin/lint-migrations) and the production deployment checks, as CI runs them
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/python bin/lint-migrations
 	DJANGO_DEBUG= DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-the-check \
 		APPOINTMENT_NOTIFY_EMAILS=front-desk@example.org RATE_LIMIT_TRUSTED_PROXIES=1 \
 		$(MANAGE) check --deploy --fail-level WARNING
