@@ -12,7 +12,7 @@ PIP_LOCKED := $(PIP) --require-hashes --no-deps
 
 export PORT
 
-.PHONY: run release serve test lint bench lock messages clean
+.PHONY: run release serve test test-py313 lint bench lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,16 @@ node_modules/.installed: package.json package-lock.json
 test: $(VENV)/.dev node_modules/.installed $(MESSAGES)
 	$(BIN)/pytest
 
+# Python 3.13, the next supported version: pyenv's, or PY313=/path/to/python3.13.
+PY313 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)))
+
+## make test-py313: the suite but the browser tests, on Python 3.13 (its own .venv-py313/,
+## from the same lock files)
+test-py313: $(MESSAGES)
+	@test -x "$(PY313)" || { echo "Python 3.13 not found: pyenv install 3.13, or set PY313=/path/to/python3.13" >&2; exit 1; }
+	$(MAKE) --no-print-directory VENV=.venv-py313 PYTHON=$(PY313) .venv-py313/.dev
+	.venv-py313/bin/pytest --ignore=tests/e2e
+
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -116,4 +126,4 @@ lock: $(VENV)/.dev
 		-c requirements.lock -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) staticfiles node_modules bench/node_modules
+	rm -rf $(VENV) .venv-py313 staticfiles node_modules bench/node_modules
