@@ -19,6 +19,14 @@ max_requests_jitter = 5000
 # new workers were forked from the old code (tests/clinic_site/test_gunicorn.py). The cost is
 # a second or so of imports when a worker starts, which max_requests above keeps rare.
 preload_app = False
+
+
+def post_worker_init(worker):
+    # A worker is ready once it has imported the site: this line says so, so that an operator
+    # (and bench/server.py) can tell when a start or a reload has finished.
+    worker.log.info("Worker ready (pid: %s)", worker.pid)
+
+
 # gunicorn 25+ opens a control socket at ~/.gunicorn/gunicorn.ctl by default, so a second
 # instance on the host takes over the first one's. None unless GUNICORN_CONTROL_SOCKET names a
 # path of this instance's own (deploy/systemd/clinic-gunicorn@.service does).

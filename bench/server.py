@@ -30,6 +30,17 @@ def wait_for_port(port):
             time.sleep(0.1)
 
 
+def wait_for_workers(log, workers, timeout=120):
+    """Until every gunicorn worker has imported the site (gunicorn.conf.py logs "Worker ready"):
+    each imports it itself, which on a busy machine takes seconds."""
+    workers = int(workers or os.cpu_count() * 2 + 1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if log.read_text().count("Worker ready") >= workers:
+            return
+        time.sleep(0.1)
+
+
 @contextmanager
 def production_server(own_database=False, **extra_env):
     """Yield (base URL, environment, manage command) while gunicorn serves the site. Its log
@@ -62,6 +73,7 @@ def production_server(own_database=False, **extra_env):
         )
         try:
             wait_for_port(port)
+            wait_for_workers(Path(tmp) / "gunicorn.log", env.get("WEB_CONCURRENCY"))
             yield f"http://127.0.0.1:{port}", env, [sys.executable, "manage.py"]
         finally:
             server.terminate()
