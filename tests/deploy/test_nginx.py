@@ -127,9 +127,18 @@ def site():
         log = Path(env["DJANGO_VAR_DIR"]) / "gunicorn.log"
 
         def reached(method, path):
-            time.sleep(0.2)  # gunicorn writes its log line just after the response
+            """gunicorn's log lines for this request, once they stop coming: gunicorn writes
+            each just after its response, later still on a busy machine."""
             line = re.compile(rf'"{method} {re.escape(path)} HTTP/1\.1"')
-            return sum(1 for text in log.read_text().splitlines() if line.search(text))
+            count, steady_since, deadline = None, time.monotonic(), time.monotonic() + 10
+            while time.monotonic() < deadline:
+                found = sum(1 for text in log.read_text().splitlines() if line.search(text))
+                if found != count:
+                    count, steady_since = found, time.monotonic()
+                elif time.monotonic() - steady_since > 0.5:
+                    break
+                time.sleep(0.05)
+            return count
 
         yield urls, reached
 
@@ -150,12 +159,13 @@ def test_a_public_page_asked_twice_reaches_gunicorn_once(site):
     assert reached("GET", "/blog/") == before + 1
 
 
-def test_the_edge_copy_lasts_a_second_so_a_content_sync_shows_at_once(site):
+def test_the_edge_copy_is_short_lived_so_a_content_sync_shows_within_seconds(site):
+    """nginx keeps a page "1s", which it counts in whole seconds: one to two."""
     urls, reached = site
     path = distinct("/services/")
     request(urls["plain"], path)
     before = reached("GET", "/services/")
-    time.sleep(1.5)
+    time.sleep(2.1)
     request(urls["plain"], path)
     assert reached("GET", "/services/") == before + 1
 
