@@ -12,7 +12,7 @@ PIP_LOCKED := $(PIP) --require-hashes --no-deps
 
 export PORT
 
-.PHONY: run release serve test test-py313 lint bench lock messages clean
+.PHONY: run release serve test test-fast test-py313 lint bench lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ node_modules/.installed: package.json package-lock.json
 test: $(VENV)/.dev node_modules/.installed $(MESSAGES)
 	$(BIN)/pytest
 
+## make test-fast: the inner loop, without the browser and the production-server tests (CI
+## runs the whole suite: make test)
+test-fast: $(VENV)/.dev $(MESSAGES)
+	$(BIN)/pytest -m "not browser and not serve"
+
 # Python 3.13, the next supported version: pyenv's, or PY313=/path/to/python3.13.
 PY313 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)))
 
@@ -78,7 +83,7 @@ PY313 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.
 test-py313: $(MESSAGES)
 	@test -x "$(PY313)" || { echo "Python 3.13 not found: pyenv install 3.13, or set PY313=/path/to/python3.13" >&2; exit 1; }
 	$(MAKE) --no-print-directory VENV=.venv-py313 PYTHON=$(PY313) .venv-py313/.dev
-	.venv-py313/bin/pytest --ignore=tests/e2e
+	.venv-py313/bin/pytest -m "not browser"
 
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error

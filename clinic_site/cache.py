@@ -44,8 +44,8 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.module_loading import import_string
 
+from .clinic import Service
 from .http import page_language
-from .services import Service
 
 logger = logging.getLogger(__name__)
 

@@ -56,6 +56,7 @@ def behind(proxy, base, env):
             yield urls["plain"]
 
 
+@pytest.mark.serve
 @pytest.mark.parametrize(
     "proxy",
     [

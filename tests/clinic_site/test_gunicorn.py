@@ -10,7 +10,11 @@ import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from bench.server import ROOT, free_port, wait_for_port
+
+pytestmark = pytest.mark.serve
 
 APP = """
 def app(environ, start_response):

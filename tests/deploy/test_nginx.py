@@ -16,10 +16,13 @@ import pytest
 
 from bench.server import NGINX, free_port, nginx_in_front, production_server
 
-pytestmark = pytest.mark.skipif(
-    not Path(NGINX).exists() or not shutil.which("openssl"),
-    reason="nginx (and openssl, for a test certificate) are not installed",
-)
+pytestmark = [
+    pytest.mark.serve,
+    pytest.mark.skipif(
+        not Path(NGINX).exists() or not shutil.which("openssl"),
+        reason="nginx (and openssl, for a test certificate) are not installed",
+    ),
+]
 
 
 def request(base, path, method="GET", body=None, **headers):

@@ -24,10 +24,13 @@ from post_throughput import load_form, submit  # noqa: E402
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 POSTS = 50
 
-pytestmark = pytest.mark.skipif(
-    not DATABASE_URL.startswith("postgres"),
-    reason="the upgrade runs on PostgreSQL, production's database (set DATABASE_URL)",
-)
+pytestmark = [
+    pytest.mark.serve,
+    pytest.mark.skipif(
+        not DATABASE_URL.startswith("postgres"),
+        reason="the upgrade runs on PostgreSQL, production's database (set DATABASE_URL)",
+    ),
+]
 
 SAFE = "models.BooleanField(db_default=False)"
 # A default in Python only: the column is NOT NULL and the old code's INSERT names no value.
