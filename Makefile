@@ -12,7 +12,7 @@ PIP_LOCKED := $(PIP) --require-hashes --no-deps
 
 export PORT
 
-.PHONY: run release serve test test-fast lint bench lock messages clean
+.PHONY: run release serve test test-fast test-py313 lint bench lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,14 +22,13 @@ $(VENV)/.runtime: requirements.lock | $(BIN)/python
 	$(PIP_LOCKED) -r requirements.lock
 	touch $@
 
-# The Spanish translations, compiled from locale/*/LC_MESSAGES/django.po (msgfmt is GNU
-# gettext, from Debian's packages: installed when missing).
+# The Spanish translations, compiled from locale/*/LC_MESSAGES/django.po by msgfmt (GNU
+# gettext). bin/need installs it on Debian as root, and otherwise says what to install
+# (macOS: brew install gettext).
 MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
-/usr/bin/msgfmt:
-	command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
-
-locale/%.mo: locale/%.po | /usr/bin/msgfmt
+locale/%.mo: locale/%.po
+	@bin/need msgfmt gettext
 	msgfmt --check -o $@ $<
 
 # Runtime plus test and lint tools.
@@ -77,13 +76,19 @@ test: $(VENV)/.dev node_modules/.installed $(MESSAGES)
 test-fast: $(VENV)/.dev $(MESSAGES)
 	$(BIN)/pytest -m "not browser and not serve"
 
+# Python 3.13, the next supported version: pyenv's, or PY313=/path/to/python3.13.
+PY313 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)))
+
+## make test-py313: the suite but the browser tests, on Python 3.13 (its own .venv-py313/,
+## from the same lock files)
+test-py313: $(MESSAGES)
+	@test -x "$(PY313)" || { echo "Python 3.13 not found: pyenv install 3.13, or set PY313=/path/to/python3.13" >&2; exit 1; }
+	$(MAKE) --no-print-directory VENV=.venv-py313 PYTHON=$(PY313) .venv-py313/.dev
+	.venv-py313/bin/pytest -m "not browser"
+
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
-
-# wrk, for the throughput benchmark: Debian's package, installed when missing.
-/usr/bin/wrk:
-	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 
 # The PostgreSQL + Redis run of bench/throughput.py: scratch ones (migrated, written, flushed).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/clinic_bench
@@ -91,11 +96,13 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 export BENCH_DATABASE_URL BENCH_REDIS_URL
 
 ## make bench: Lighthouse, the triage list at 100,000 rows, the form's POST throughput, the
-## e-mail workers' drain rate (PostgreSQL), the public pages' requests a second and the
-## content sync at 10 to 5,000 articles, on both
-## configurations (results in bench/RESULTS.md; not part of `make test`)
-bench: $(VENV)/.dev bench/node_modules/.installed /usr/bin/wrk
+## e-mail workers' drain rate (PostgreSQL), the public pages' requests a second, a cached
+## article through nginx and the content sync at 10 to 5,000 articles, on both configurations
+## (results in bench/RESULTS.md; not part of `make test`)
+bench: $(VENV)/.dev bench/node_modules/.installed
+	@bin/need wrk wrk
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/edge_cache.py
 	$(BIN)/python bench/growth_content.py --write
 	$(BIN)/python bench/admin_changelist.py
 	$(BIN)/python bench/reply_report.py
@@ -103,11 +110,13 @@ bench: $(VENV)/.dev bench/node_modules/.installed /usr/bin/wrk
 	$(BIN)/python bench/email_drain.py
 	$(BIN)/python bench/lighthouse.py
 
-## make lint: style, migrations and the production deployment checks, as CI runs them
+## make lint: style, migrations (each new one safe to run while the previous release serves:
+## bin/lint-migrations) and the production deployment checks, as CI runs them
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
+	$(BIN)/python bin/lint-migrations
 	DJANGO_DEBUG= DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-the-check \
 		APPOINTMENT_NOTIFY_EMAILS=front-desk@example.org RATE_LIMIT_TRUSTED_PROXIES=1 \
 		$(MANAGE) check --deploy --fail-level WARNING
@@ -120,6 +129,8 @@ messages: $(VENV)/.dev
 		--ignore 'staticfiles/*' --ignore 'var/*'
 
 ## make lock: re-pin requirements*.lock after editing pyproject.toml
+# Resolved for Python 3.11, with the hash of every file of each pinned version (the wheels for
+# 3.12 and 3.13 too), so the same files install on 3.13: `make test-py313` does.
 lock: $(VENV)/.dev
 	$(PIP) uv==0.13.9
 	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 --generate-hashes \
@@ -128,4 +139,4 @@ lock: $(VENV)/.dev
 		-c requirements.lock -o requirements-dev.lock
 
 clean:
-	rm -rf $(VENV) staticfiles node_modules bench/node_modules
+	rm -rf $(VENV) .venv-py313 staticfiles node_modules bench/node_modules

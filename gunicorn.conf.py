@@ -14,8 +14,24 @@ keepalive = 5
 # together (bench/RESULTS.md); the jitter spreads the restarts out.
 max_requests = 20000
 max_requests_jitter = 5000
-# Import the site once, in the master: a new or recycled worker is a fork, ready at once.
-preload_app = True
+# No preload_app: each worker imports the site itself, so a reload (SIGHUP, `systemctl reload`)
+# after a release starts workers on the new code. With the site preloaded in the master, the
+# new workers were forked from the old code (tests/clinic_site/test_gunicorn.py). The cost is
+# a second or so of imports when a worker starts, which max_requests above keeps rare.
+preload_app = False
+
+
+def post_worker_init(worker):
+    # A worker is ready once it has imported the site: this line says so, so that an operator
+    # (and bench/server.py) can tell when a start or a reload has finished.
+    worker.log.info("Worker ready (pid: %s)", worker.pid)
+
+
+# gunicorn 25+ opens a control socket at ~/.gunicorn/gunicorn.ctl by default, so a second
+# instance on the host takes over the first one's. None unless GUNICORN_CONTROL_SOCKET names a
+# path of this instance's own (deploy/systemd/clinic-gunicorn@.service does).
+control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "")
+control_socket_disable = not control_socket
 # Access log: method and path only (%(U)s has no query string) -- a query string or a form body
 # may hold what a patient typed. No client address or referer either: an IP beside
 # "POST /contact/" already says who asked for psychiatric care.

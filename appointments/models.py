@@ -293,8 +293,10 @@ class AppointmentRequest(models.Model):
     )
     message = models.TextField(max_length=2000, blank=True)
     # Blank: not answered (the question is optional, and requests from before it have none).
+    # (Database defaults here and below: an app server still on the release before, during a
+    # rolling upgrade, inserts rows without these columns. docs/deployment.md, "Upgrading".)
     safety_answer = models.CharField(
-        "safety question", max_length=10, choices=SafetyAnswer.choices, blank=True
+        "safety question", max_length=10, choices=SafetyAnswer.choices, blank=True, db_default=""
     )
     consent_contact = models.BooleanField(default=False)
     # The language of the page the form was sent from: the patient's acknowledgement is
@@ -310,7 +312,9 @@ class AppointmentRequest(models.Model):
     urgent = models.BooleanField(default=False)
     # Why it was flagged, as it arrived (keys of URGENT_REASONS), so staff see why: kept when
     # staff clear the flag. Empty for requests flagged before reasons were kept.
-    urgent_reasons = models.JSONField("urgent because", default=list, blank=True, editable=False)
+    urgent_reasons = models.JSONField(
+        "urgent because", default=list, db_default=[], blank=True, editable=False
+    )
     status_changed_at = models.DateTimeField(default=timezone.now)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

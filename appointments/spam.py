@@ -3,15 +3,16 @@ rate limit counted in the database. No raw IP address is stored anywhere."""
 
 import hashlib
 import hmac
+import ipaddress
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from clinic_site.http import client_ip
 
-from .models import RateCounter
+from .models import AuditEntry, RateCounter
 
 
 def looks_like_a_bot(post):
@@ -27,11 +28,13 @@ def sent_too_fast(token):
 
 
 def _key(request):
+    return key_for_address(client_ip(request))
+
+
+def key_for_address(address):
     # A keyed hash: the table holds no address, and the code cannot be reversed without the
     # secret key.
-    digest = hmac.new(
-        settings.SECRET_KEY.encode(), client_ip(request).encode(), hashlib.sha256
-    ).hexdigest()
+    digest = hmac.new(settings.SECRET_KEY.encode(), address.encode(), hashlib.sha256).hexdigest()
     return f"contact:{digest[:40]}"
 
 
@@ -66,3 +69,38 @@ def count_submission(request):
 def within_rate_limit(request):
     """Count this form, then say whether it is within the client's allowance."""
     return count_submission(request) <= settings.APPOINTMENT_RATE_LIMIT
+
+
+def _counter(address):
+    """The live counter of the client at this address (as an operator types it), or None."""
+    try:
+        address = str(ipaddress.ip_address(address.strip()))  # as the server writes it
+    except ValueError:
+        raise ValueError("not an IP address") from None
+    return RateCounter.objects.filter(
+        key=key_for_address(address), expires_at__gt=timezone.now()
+    ).first()
+
+
+def rate_limit_of(address):
+    """(forms counted in the current window, when the window ends) for the client at this
+    address, or None: for `manage.py rate_limit show`."""
+    counter = _counter(address)
+    return (counter.hits, counter.expires_at) if counter else None
+
+
+def lift_rate_limit(address):
+    """Let the client at this address send the form again at once, recorded in the audit trail
+    as the system's doing (the entry holds no address). True if there was a limit to lift."""
+    counter = _counter(address)
+    if counter is None:
+        return False
+    with transaction.atomic():
+        counter.delete()
+        AuditEntry.record(
+            None,
+            AuditEntry.Action.CHANGED,
+            detail="Lifted the contact form's rate limit for "
+            "one client address (manage.py rate_limit lift)",
+        )
+    return True

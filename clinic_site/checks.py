@@ -2,8 +2,10 @@
 (clinic_site.apps), so `manage.py check --deploy`, and `migrate` in the release step, report
 them; `make lint` fails on them."""
 
+import ipaddress
+
 from django.conf import settings
-from django.core.checks import Warning, register
+from django.core.checks import Tags, Warning, register
 
 
 @register()
@@ -54,5 +56,38 @@ def secret_key_rotation(app_configs, **kwargs):
             hint="Put the new key in DJANGO_SECRET_KEY and only retired keys in "
             "DJANGO_SECRET_KEY_FALLBACKS (docs/deployment.md: rotating the secret key).",
             id="clinic.W003",
+        )
+    ]
+
+
+def _loopback(host):
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+@register(Tags.security, deploy=True)
+def gunicorn_reachable_only_by_the_proxy(app_configs, **kwargs):
+    # A client that reaches gunicorn directly, past the proxy, sends its own X-Forwarded-For,
+    # and with the proxy trusted that is the address the site counts: the form's rate limit
+    # and the sign-in lockout are gone (issue 21, finding 9).
+    if not settings.RATE_LIMIT_TRUSTED_PROXIES or settings.GUNICORN_BEHIND_PROXY_ONLY:
+        return []
+    if _loopback(settings.GUNICORN_HOST):
+        return []
+    return [
+        Warning(
+            f"RATE_LIMIT_TRUSTED_PROXIES trusts X-Forwarded-For, and gunicorn listens on "
+            f"{settings.GUNICORN_HOST} (HOST): anyone who reaches that address directly can "
+            "claim any client address, and pass the contact form's limit and the sign-in "
+            "lockout.",
+            hint="Bind gunicorn to 127.0.0.1 with the proxy on the same host (HOST=127.0.0.1), "
+            "or let a firewall admit only the proxy to HOST:PORT and then set "
+            'GUNICORN_BEHIND_PROXY_ONLY=1 (docs/deployment.md, "Behind a proxy").',
+            id="clinic.W004",
         )
     ]

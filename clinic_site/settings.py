@@ -11,6 +11,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from clinic_site.logging import logging_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("DJANGO_VAR_DIR", BASE_DIR / "var"))
 
@@ -363,29 +365,19 @@ MIDDLEWARE.insert(
     "clinic_site.middleware.permissions_policy",
 )
 
-# --- Logging --------------------------------------------------------------------------------
-# Logs carry no request bodies or query strings: django.request logs the path only, and the
-# appointments app never logs form values. Error e-mails to admins are off.
+# --- Logging and error reports ---------------------------------------------------------------
+# Logs carry no request bodies, query strings or row values quoted by the database
+# (clinic_site.logging); times are UTC with the zone named. DJANGO_LOG_FORMAT=json writes one
+# JSON object a line. With DJANGO_ADMINS set, errors are e-mailed to those addresses, without
+# patient data (clinic_site.error_reports).
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"no_query_strings": {"()": "clinic_site.logging.DropQueryStrings"}},
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["no_query_strings"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        # Its INFO lines repeat every sign-in; failures and lockouts are WARNING.
-        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
-    },
-}
+ADMINS = [(address, address) for address in env_list("DJANGO_ADMINS")]
+LOG_FORMAT = os.environ.get("DJANGO_LOG_FORMAT", "plain").strip().lower()
+if LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured("DJANGO_LOG_FORMAT must be plain or json")
+LOGGING = logging_config(
+    level=os.environ.get("DJANGO_LOG_LEVEL", "INFO"), fmt=LOG_FORMAT, mail_admins=bool(ADMINS)
+)
 
 # --- Third-party apps -----------------------------------------------------------------------
 
@@ -443,6 +435,11 @@ APPOINTMENT_RATE_LIMIT = int(os.environ.get("APPOINTMENT_RATE_LIMIT", "5"))
 APPOINTMENT_RATE_WINDOW_SECONDS = int(os.environ.get("APPOINTMENT_RATE_WINDOW_SECONDS", "3600"))
 # How many proxies in front of the site append to X-Forwarded-For (0: use REMOTE_ADDR).
 RATE_LIMIT_TRUSTED_PROXIES = int(os.environ.get("RATE_LIMIT_TRUSTED_PROXIES", "0"))
+# Where gunicorn listens (gunicorn.conf.py reads the same variable). With proxies trusted, only
+# the proxy may reach it: `check --deploy` warns (clinic.W004) unless it is loopback, or the
+# operator says a firewall admits only the proxy.
+GUNICORN_HOST = os.environ.get("HOST", "127.0.0.1")
+GUNICORN_BEHIND_PROXY_ONLY = env_bool("GUNICORN_BEHIND_PROXY_ONLY")
 # An open request older than this many business days is marked overdue in the admin.
 APPOINTMENT_OVERDUE_BUSINESS_DAYS = int(os.environ.get("APPOINTMENT_OVERDUE_BUSINESS_DAYS", "1"))
 # Closed, declined and spam requests are purged after this many days (privacy notice says so).

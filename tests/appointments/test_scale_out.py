@@ -1,7 +1,8 @@
-"""Production as a clinic deploys it, in miniature, on loopback: haproxy in front of two gunicorn
-instances, two e-mail workers, cron's retry beside them, PostgreSQL and Redis, and an SMTP sink.
-200 patients send the form at once; one worker is killed (SIGKILL) in the middle of a send.
-Every request is stored, and every e-mail arrives exactly once.
+"""Production as a clinic deploys it, in miniature, on loopback: the nginx example (deploy/nginx,
+its public-page cache included) in front of two gunicorn instances, two e-mail workers, cron's
+retry beside them, PostgreSQL and Redis, and an SMTP sink. 200 patients send the form at once;
+one worker is killed (SIGKILL) in the middle of a send. Every request is stored, and every
+e-mail arrives exactly once.
 
 PostgreSQL and Redis only (the production path): set DATABASE_URL and REDIS_URL. It uses a
 database of its own, DATABASE_URL's name + "_scale" (or SCALE_DATABASE_URL), dropped and made
@@ -10,7 +11,6 @@ anew, and SCALE_REDIS_URL if set.
 
 import asyncio
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -25,13 +25,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from bench.server import ROOT, free_port, production_server, wait_for_port
+from bench.server import NGINX, ROOT, free_port, nginx_in_front, production_server
 
 sys.path.insert(0, str(ROOT / "bench"))  # bench scripts import each other by bare name
 from post_throughput import load_form, submit  # noqa: E402
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
-HAPROXY = shutil.which("haproxy") or "/usr/sbin/haproxy"
 PATIENTS = 200
 KILL_AFTER = 60  # e-mails delivered before one worker is killed mid-send
 
@@ -42,7 +41,7 @@ pytestmark = [
         reason="the scale-out test runs the production path: PostgreSQL and Redis "
         "(set DATABASE_URL=postgres://... and REDIS_URL)",
     ),
-    pytest.mark.skipif(not Path(HAPROXY).exists(), reason="haproxy is not installed"),
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed"),
 ]
 
 
@@ -163,21 +162,11 @@ def test_two_app_servers_two_workers_and_cron_send_every_email_exactly_once(scal
                         stderr=subprocess.STDOUT,
                     )
                 )
-            port = free_port()
-            config = tmp / "haproxy.cfg"
-            config.write_text(
-                "defaults\n  mode http\n  timeout connect 5s\n  timeout client 60s\n"
-                "  timeout server 60s\n"
-                f"frontend site\n  bind 127.0.0.1:{port}\n  default_backend app\n"
-                "backend app\n  balance roundrobin\n"
-                + "".join(
-                    f"  server app{n} {base.removeprefix('http://')}\n"
-                    for n, (base, _, _) in enumerate(servers)
-                )
+            # The load balancer: the nginx example (deploy/nginx) as it is, on test ports.
+            nginx = stack.enter_context(
+                nginx_in_front([base for base, _, _ in servers], app_env["DJANGO_STATIC_ROOT"])
             )
-            haproxy = subprocess.Popen([HAPROXY, "-db", "-f", config], stdout=subprocess.DEVNULL)
-            processes.append(haproxy)
-            wait_for_port(port)
+            port = int(nginx["plain"].rsplit(":", 1)[1])
 
             with ThreadPoolExecutor(32) as pool:
                 forms = list(pool.map(lambda n: load_form(port, n), range(PATIENTS)))

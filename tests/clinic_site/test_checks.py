@@ -23,6 +23,8 @@ def configured(settings):
     settings.RATE_LIMIT_TRUSTED_PROXIES = 1
     settings.SECRET_KEY = KEY
     settings.SECRET_KEY_FALLBACKS = []
+    settings.GUNICORN_HOST = "127.0.0.1"
+    settings.GUNICORN_BEHIND_PROXY_ONLY = False
     return settings
 
 
@@ -44,6 +46,39 @@ def test_plain_http_trial_without_a_proxy_is_not_nagged(configured):
     configured.RATE_LIMIT_TRUSTED_PROXIES = 0
     configured.SECURE_SSL_REDIRECT = False  # DJANGO_INSECURE_HTTP=1
     assert "clinic.W002" not in reported()
+
+
+def deploy_only(found):
+    """Reported by `check --deploy` alone, not by every `manage.py` command."""
+    return found in reported() and found not in {m.id for m in run_checks()}
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "10.0.0.5", "::", "app1.internal"])
+def test_trusted_proxies_with_gunicorn_reachable_by_anyone_is_reported(configured, host):
+    """With the proxy trusted, a client that reaches gunicorn directly writes its own
+    X-Forwarded-For and so its own address: the form's limit and the sign-in lockout are
+    skipped (issue 21, finding 9)."""
+    configured.GUNICORN_HOST = host
+    assert deploy_only("clinic.W004")
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "::1", "localhost", "[::1]"])
+def test_gunicorn_on_loopback_behind_a_trusted_proxy_is_fine(configured, host):
+    configured.GUNICORN_HOST = host
+    assert "clinic.W004" not in reported()
+
+
+def test_a_firewall_the_operator_vouches_for_silences_it(configured):
+    configured.GUNICORN_HOST = "10.0.0.5"
+    configured.GUNICORN_BEHIND_PROXY_ONLY = True
+    assert "clinic.W004" not in reported()
+
+
+def test_no_proxy_trusted_no_warning_about_the_bind_address(configured):
+    configured.GUNICORN_HOST = "0.0.0.0"
+    configured.RATE_LIMIT_TRUSTED_PROXIES = 0
+    configured.SECURE_SSL_REDIRECT = False
+    assert "clinic.W004" not in reported()
 
 
 def test_unrotated_key_in_the_fallbacks_is_reported(configured):

@@ -70,8 +70,8 @@ def compile_translations():
         msgfmt = shutil.which("msgfmt")
         if msgfmt is None:
             raise CommandError(
-                "msgfmt not found: install GNU gettext (Debian: apt-get install gettext) so "
-                "the Spanish pages can be compiled"
+                "msgfmt not found: install GNU gettext (Debian: apt-get install gettext; "
+                "macOS: brew install gettext) so the Spanish pages can be compiled"
             )
         # Our own files, no shell.
         subprocess.run([msgfmt, "--check", "-o", str(mo), str(po)], check=True)  # noqa: S603
