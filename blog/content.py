@@ -25,10 +25,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from markdown.treeprocessors import Treeprocessor
 
-from clinic_site.cache import bump_content_version
 from clinic_site.clinic import get_clinic
 
-from . import images
+from . import images, search, version
 from .forms import ArticleFrontMatter, PageFrontMatter
 from .models import Article, Page, Tag
 
@@ -434,9 +433,10 @@ def sync_content(content_dir=None):
         _unpublish_missing(Page, [i["fields"]["slug"] for i in pages], broken_pages, report)
         if report.changed:
             _link_content()
-        # Cached pages (and each process's search index) are dropped once the new content is
-        # visible to other connections.
-        transaction.on_commit(bump_content_version)
+        # Every sync, changed or not: the first one after the index's migration fills it.
+        search.update_index()
+        # Cached pages go stale once the new content is visible to other connections.
+        transaction.on_commit(version.start_new)
     return report
 
 
