@@ -3,6 +3,7 @@ from urllib.parse import parse_qsl
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -11,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clinic_site.cache import public_page, slot
 from clinic_site.http import error_page
 from clinic_site.services import Service
 
@@ -22,14 +24,21 @@ SESSION_KEY = "appointment_reference"
 URGENT_SESSION_KEY = "appointment_urgent"
 
 
+def _visitor_fields(request):
+    """Each visitor's own CSRF token and form token, filled into the kept blank form."""
+    return {"csrf": get_token(request), "form_token": new_form_token()}
+
+
 @sensitive_post_parameters()
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@public_page(query={"service": Service.values}, per_visitor=_visitor_fields)
 def contact(request):
     if request.method == "POST":
         return _submit(request)
-    initial = {"form_token": new_form_token()}
-    context = {}
+    # The blank form, the same for everyone but for the two tokens (slots).
+    initial = {"form_token": slot("form_token")}
+    context = {"csrf_token": slot("csrf")}
     if request.GET.get("service") in Service.values:
         initial["service"] = request.GET["service"]
         # Switching language keeps the treatment chosen (a known value, nothing typed).

@@ -1,3 +1,6 @@
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
@@ -5,11 +8,18 @@ from .models import Article, Page, Tag
 
 
 class BothLanguages(Sitemap):
-    """Each page at its English and its Spanish address, each naming the other (hreflang)."""
+    """Each page at its English and its Spanish address, each naming the other (hreflang), on
+    settings.SITE_URL whatever Host the sitemap was asked under."""
 
     i18n = True
     alternates = True
     x_default = True
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
 
 
 class ArticleSitemap(BothLanguages):

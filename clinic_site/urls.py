@@ -13,7 +13,12 @@ from .cache import public_page
 # Staff pages and the files for crawlers: one address, in English.
 urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
-    path("sitemap.xml", public_page(sitemap), {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        public_page(query={"p": r"[1-9][0-9]{0,3}"})(sitemap),  # ?p=2: its second page
+        {"sitemaps": SITEMAPS},
+        name="sitemap",
+    ),
     path(settings.ADMIN_URL_PATH, admin.site.urls),
 ]
 
