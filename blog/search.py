@@ -4,20 +4,22 @@ content sync keeps in line with the articles (`update_index`) and every worker a
 Both databases find the same articles for the same words, because the words are made into
 terms here, once, for the articles and for a search alike (`_terms`: lower case, accents
 dropped, English stems from the Snowball stemmer that PostgreSQL's own English search uses), and
-each database indexes those terms as given: SQLite in an FTS5 table, PostgreSQL in two tsvector
-columns with GIN indexes. An article matches when it holds every word searched for; a word of
+each database indexes those terms as given: SQLite in an FTS5 table, PostgreSQL in a tsvector
+column with a GIN index. An article matches when it holds every word searched for; a word of
 three letters or more also matches as the start of a term ("depress" finds "depression").
 
 Results: the articles whose title holds every word first, then the others, newest first in each
 (the article list's order). A row's key is its article's date and id in one number, so "newest
 first" is the order of the index itself: a search reads at most CAP + 1 matches, whether a word
-is in ten articles or in all of them, and counts no further ("100+ articles found").
+is in ten articles or in all of them, and counts no further ("More than 100 articles found").
 
 Nothing a visitor typed is kept: no table, cache or log holds a search.
 """
 
 import re
 import unicodedata
+from datetime import date
+from functools import lru_cache
 
 import snowballstemmer
 from django.db import connection
@@ -27,46 +29,57 @@ from .models import Article
 
 CAP = 100
 MAX_WORDS = 12
-# A row's key: the article's publication date (days since year 1) and its id, in one number
-# that sorts newest first when read in descending order.
+# A row's key: the article's date and id in one number that is smallest for the newest (both
+# indexes read their rows fastest in ascending order, and stop at the LIMIT).
 ID_SPACE = 10**9
+AFTER_ALL_DATES = date.max.toordinal() + 1
 WORD_RE = re.compile(r"[^\W_]{1,100}")
 STEMMER = snowballstemmer.stemmer("english")
+# A term of the title is stored twice: as itself, and marked with this, so that "in the title"
+# is a term of its own in either index.
+IN_TITLE = "_"
 
 SQL = {
     "sqlite": {
         "present": "SELECT rowid, hash FROM blog_search",
         "delete": "DELETE FROM blog_search WHERE rowid = %s",
-        "insert": "INSERT INTO blog_search (rowid, hash, title, words) VALUES (%s, %s, %s, %s)",
-        # FTS5 reads the rows in rowid order and stops at the LIMIT.
+        "insert": "INSERT INTO blog_search (rowid, hash, terms) VALUES (%s, %s, %s)",
         "search": (
             "SELECT * FROM (SELECT 0 AS part, rowid AS key FROM blog_search"
-            " WHERE blog_search MATCH %s AND rowid < %s ORDER BY rowid DESC LIMIT %s)"
+            " WHERE blog_search MATCH %s AND rowid >= %s ORDER BY rowid LIMIT %s)"
             " UNION ALL"
             " SELECT * FROM (SELECT 1, rowid FROM blog_search"
-            " WHERE blog_search MATCH %s AND rowid < %s ORDER BY rowid DESC LIMIT %s)"
-            " ORDER BY part, key DESC"
+            " WHERE blog_search MATCH %s AND rowid >= %s ORDER BY rowid LIMIT %s)"
+            " ORDER BY part, key"
         ),
     },
     "postgresql": {
         "present": "SELECT key, hash FROM blog_search",
         "delete": "DELETE FROM blog_search WHERE key = %s",
         "insert": (
-            "INSERT INTO blog_search (key, hash, title, words)"
-            " VALUES (%s, %s, array_to_tsvector(%s::text[]), array_to_tsvector(%s::text[]))"
+            "INSERT INTO blog_search (key, hash, terms)"
+            " VALUES (%s, %s, array_to_tsvector(%s::text[]))"
         ),
-        # PostgreSQL picks per word: the GIN index for a rare one, the key's index read
-        # backwards (stopping at the LIMIT) for a common one.
+        # PostgreSQL picks per word: the GIN index for a rare one, the key's index (stopping
+        # at the LIMIT) for a common one.
         "search": (
-            "(SELECT 0 AS part, key FROM blog_search WHERE title @@ %s::tsquery"
-            " AND key < %s ORDER BY key DESC LIMIT %s)"
+            "(SELECT 0 AS part, key FROM blog_search WHERE terms @@ %s::tsquery"
+            " AND key >= %s ORDER BY key LIMIT %s)"
             " UNION ALL"
-            " (SELECT 1, key FROM blog_search WHERE words @@ %s::tsquery"
-            " AND NOT title @@ %s::tsquery AND key < %s ORDER BY key DESC LIMIT %s)"
-            " ORDER BY part, key DESC"
+            " (SELECT 1, key FROM blog_search WHERE terms @@ %s::tsquery"
+            " AND key >= %s ORDER BY key LIMIT %s)"
+            " ORDER BY part, key"
         ),
     },
 }
+
+
+def _key(pk, published_on):
+    return (AFTER_ALL_DATES - published_on.toordinal()) * ID_SPACE + ID_SPACE - 1 - pk
+
+
+def _article(key):
+    return ID_SPACE - 1 - key % ID_SPACE
 
 
 def _terms(text, stem=STEMMER.stemWord):
@@ -83,27 +96,33 @@ def search_ids(query, limit=CAP + 1):
     terms = list(dict.fromkeys(_terms(query)))[:MAX_WORDS]
     if not terms:
         return []
-    # Before tomorrow: an article dated tomorrow is found from tomorrow on.
-    before = (timezone.localdate().toordinal() + 1) * ID_SPACE
+    # Not after today: an article dated tomorrow is found from tomorrow on.
+    first = (AFTER_ALL_DATES - timezone.localdate().toordinal()) * ID_SPACE
     if connection.vendor == "postgresql":
-        every = " & ".join(f"'{t}':*" if len(t) >= 3 else f"'{t}'" for t in terms)
-        params = [every, before, limit, every, every, before, limit]
+        title, every = (
+            " & ".join(f"'{mark}{t}'" + (":*" if len(t) >= 3 else "") for t in terms)
+            for mark in (IN_TITLE, "")
+        )
+        params = [title, first, limit, f"{every} & !({title})", first, limit]
     else:
-        every = " ".join(f'"{t}"*' if len(t) >= 3 else f'"{t}"' for t in terms)
-        params = [f"title : ({every})", before, limit]
-        params += [f"words : ({every}) NOT title : ({every})", before, limit]
+        title, every = (
+            " ".join(f'"{mark}{t}"' + ("*" if len(t) >= 3 else "") for t in terms)
+            for mark in (IN_TITLE, "")
+        )
+        params = [title, first, limit, f"({every}) NOT ({title})", first, limit]
     with connection.cursor() as cursor:
         cursor.execute(SQL[connection.vendor]["search"], params)
-        return [key % ID_SPACE for _part, key in cursor.fetchmany(limit)]
+        return [_article(key) for _part, key in cursor.fetchmany(limit)]
 
 
 def update_index():
     """Bring the index in line with the published articles, writing only the rows of articles
     added, changed or unpublished since the last run (all of them on the first run). Runs in
     sync_content's transaction, so a search sees the old content or the new, never a mix."""
+    articles = Article.objects.filter(is_published=True)
     wanted = {
-        pk + published_on.toordinal() * ID_SPACE: source_hash
-        for pk, published_on, source_hash in Article.objects.filter(is_published=True).values_list(
+        _key(pk, published_on): source_hash
+        for pk, published_on, source_hash in articles.values_list(
             "pk", "published_on", "source_hash"
         )
     }
@@ -111,24 +130,22 @@ def update_index():
     with connection.cursor() as cursor:
         cursor.execute(sql["present"])
         present = dict(cursor.fetchall())
-        cursor.executemany(sql["delete"], [[k] for k, h in present.items() if wanted.get(k) != h])
-        new = [key % ID_SPACE for key, h in wanted.items() if present.get(key) != h]
-        stems = {}  # each word stemmed once in this run (the same words recur in every article)
-
-        def stem(word):
-            if word not in stems:
-                stems[word] = STEMMER.stemWord(word)
-            return stems[word]
-
+        gone = [[key] for key, h in present.items() if wanted.get(key) != h]
+        cursor.executemany(sql["delete"], gone)
+        new = [_article(key) for key, h in wanted.items() if present.get(key) != h]
+        # Each word stemmed once in this run: the same words recur in every article.
+        stem = lru_cache(maxsize=None)(STEMMER.stemWord)
         rows = []
-        articles = Article.objects.filter(pk__in=new).values_list(
+        for pk, published_on, source_hash, title, body in articles.filter(pk__in=new).values_list(
             "pk", "published_on", "source_hash", "title", "body_text"
-        )
-        for pk, published_on, source_hash, title, body_text in articles.iterator(2000):
-            title_terms = set(_terms(title, stem))
-            words = sorted(title_terms | set(_terms(body_text, stem)))
-            title_terms = sorted(title_terms)
-            if connection.vendor != "postgresql":  # FTS5 takes text and splits it on spaces
-                title_terms, words = " ".join(title_terms), " ".join(words)
-            rows.append([pk + published_on.toordinal() * ID_SPACE, source_hash, title_terms, words])
+        ):
+            in_title = set(_terms(title, stem))
+            terms = sorted(in_title | set(_terms(body, stem)) | {IN_TITLE + t for t in in_title})
+            # FTS5 takes text, split at spaces; PostgreSQL an array.
+            text_or_array = " ".join(terms) if connection.vendor == "sqlite" else terms
+            rows.append([_key(pk, published_on), source_hash, text_or_array])
         cursor.executemany(sql["insert"], rows)
+        if connection.vendor == "postgresql" and (gone or rows):
+            # The planner's statistics, for its choice of index per word: a bulk change would
+            # otherwise wait for autovacuum's next pass.
+            cursor.execute("ANALYZE blog_search")
