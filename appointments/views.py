@@ -32,7 +32,7 @@ def _visitor_fields(request):
 @sensitive_post_parameters()
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
-@public_page(query={"service": Service.values}, per_visitor=_visitor_fields)
+@public_page(query={"service": "|".join(Service.values)}, per_visitor=_visitor_fields)
 def contact(request):
     if request.method == "POST":
         return _submit(request)

@@ -45,10 +45,10 @@ SQL = {
         "delete": "DELETE FROM blog_search WHERE rowid = %s",
         "insert": "INSERT INTO blog_search (rowid, hash, terms) VALUES (%s, %s, %s)",
         "search": (
-            "SELECT * FROM (SELECT 0 AS part, rowid AS key FROM blog_search"
+            "SELECT * FROM (SELECT 0 AS part, rowid AS key, hash FROM blog_search"
             " WHERE blog_search MATCH %s AND rowid >= %s ORDER BY rowid LIMIT %s)"
             " UNION ALL"
-            " SELECT * FROM (SELECT 1, rowid FROM blog_search"
+            " SELECT * FROM (SELECT 1, rowid, hash FROM blog_search"
             " WHERE blog_search MATCH %s AND rowid >= %s ORDER BY rowid LIMIT %s)"
             " ORDER BY part, key"
         ),
@@ -63,10 +63,10 @@ SQL = {
         # PostgreSQL picks per word: the GIN index for a rare one, the key's index (stopping
         # at the LIMIT) for a common one.
         "search": (
-            "(SELECT 0 AS part, key FROM blog_search WHERE terms @@ %s::tsquery"
+            "(SELECT 0 AS part, key, hash FROM blog_search WHERE terms @@ %s::tsquery"
             " AND key >= %s ORDER BY key LIMIT %s)"
             " UNION ALL"
-            " (SELECT 1, key FROM blog_search WHERE terms @@ %s::tsquery"
+            " (SELECT 1, key, hash FROM blog_search WHERE terms @@ %s::tsquery"
             " AND key >= %s ORDER BY key LIMIT %s)"
             " ORDER BY part, key"
         ),
@@ -90,9 +90,10 @@ def _terms(text, stem=STEMMER.stemWord):
     return [stem(word) for word in WORD_RE.findall(text)]
 
 
-def search_ids(query, limit=CAP + 1):
-    """Ids of the published articles matching every word of `query`, title matches first,
-    then newest first; at most `limit` of them."""
+def search(query, limit=CAP + 1):
+    """The published articles matching every word of `query`, title matches first, then
+    newest first, at most `limit` of them: (id, version) pairs, where the version changes
+    whenever what the article's card shows may have."""
     terms = list(dict.fromkeys(_terms(query)))[:MAX_WORDS]
     if not terms:
         return []
@@ -112,7 +113,7 @@ def search_ids(query, limit=CAP + 1):
         params = [title, first, limit, f"({every}) NOT ({title})", first, limit]
     with connection.cursor() as cursor:
         cursor.execute(SQL[connection.vendor]["search"], params)
-        return [_article(key) for _part, key in cursor.fetchmany(limit)]
+        return [(_article(key), f"{key}-{h}") for _part, key, h in cursor.fetchmany(limit)]
 
 
 def update_index():

@@ -1,29 +1,19 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils.html import escape
 from django.utils.translation import get_language, gettext
 
 from clinic_site.cache import public_page, slot
 
 from .models import Article, Tag
-from .search import CAP, search_ids
+from .search import CAP, search
 from .seo import article_jsonld
 
 PER_PAGE = 10
 # ?page=1 to ?page=9999: the pages a list can have.
 PAGE_NUMBER = r"[1-9][0-9]{0,3}"
-
-
-# A search (?q=) is what a visitor typed: never kept, served by `search` below.
-@public_page(query={"page": PAGE_NUMBER}, private_query=["q"])
-def article_list(request):
-    if _query(request):
-        return search(request)
-    page = Paginator(Article.objects.published().cards(), PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "blog/article_list.html", {"page": page, "articles": page.object_list})
 
 
 def _query(request):
@@ -34,19 +24,16 @@ def _query(request):
 def _results(request):
     """This search's query, title and results, for the slots of the search page."""
     query = _query(request)
-    ids = search_ids(query)
-    page = Paginator(ids[:CAP], PER_PAGE).get_page(request.GET.get("page"))
-    found = Article.objects.cards().in_bulk(page.object_list)
-    articles = [found[pk] for pk in page.object_list if pk in found]
+    found = search(query)
+    page = Paginator(found[:CAP], PER_PAGE).get_page(request.GET.get("page"))
     results = render_to_string(
         "blog/_results.html",
         {
             "query": query,
             "page": page,
-            "articles": articles,
-            "more": len(ids) > CAP,
+            "cards": _cards(page.object_list),
+            "more": len(found) > CAP,
             "cap": CAP,
-            "content_in_english": get_language() != "en",
         },
     )
     number = page.number
@@ -58,12 +45,48 @@ def _results(request):
     }
 
 
+# Cards of searched articles, each rendered once in a process for each version of the article
+# (bench/RESULTS.md: at 1,000 articles rendering ten cards was most of a search's time).
+CARDS = {}
+
+
+def _cards(found):
+    """The cards of these (id, version) articles, the first two above the fold."""
+    keys = [
+        (pk, version, i < 2, get_language(), get_script_prefix())
+        for i, (pk, version) in enumerate(found)
+    ]
+    missing = [key for key in keys if key not in CARDS]
+    if missing:
+        if len(CARDS) > 5000:
+            CARDS.clear()
+        articles = Article.objects.cards().in_bulk([key[0] for key in missing])
+        for key in missing:
+            if key[0] in articles:
+                context = {
+                    "article": articles[key[0]],
+                    "above_the_fold": key[2],
+                    "content_in_english": key[3] != "en",
+                }
+                CARDS[key] = render_to_string("blog/_article_card.html", context)
+    return [CARDS[key] for key in keys if key in CARDS]
+
+
 @public_page(per_visitor=_results)
-def search(request):
+def search_page(request):
     """The list page around a search's results, the same for every search: kept, and each
     search's query and results filled in."""
     slots = {name: slot(name) for name in ("query", "page_title", "page_query", "results")}
     return render(request, "blog/article_list.html", {"query": slots["query"], "slots": slots})
+
+
+# ?q= is a search: what a visitor typed, served by `search`, never kept with the list.
+@public_page(query={"page": PAGE_NUMBER}, private_query={"q": search_page})
+def article_list(request):
+    page = Paginator(Article.objects.published().cards(), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "blog/article_list.html", {"page": page, "articles": page.object_list})
 
 
 @public_page(query={"page": PAGE_NUMBER})
