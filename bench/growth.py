@@ -107,7 +107,7 @@ def measure(name, size, duration, rounds, extra_env):
         _, html = fetch(base + "/", headers={})
         css = base + re.search(rb'href="(/static/css/site\.[0-9a-f]+\.css)"', html)[1].decode()
         status, page = fetch(base + SEARCH, headers={})
-        found = re.search(rb"(\d+\+?) articles? found", page)
+        found = re.search(rb"(More than \d+|\d+) articles? found", page)
         article = base + "/blog/article-00000/"
         fetch(article)
         ratios = {"search": [], "article": []}

@@ -81,7 +81,7 @@ def search_page(request):
 
 
 # ?q= is a search: what a visitor typed, served by `search`, never kept with the list.
-@public_page(query={"page": PAGE_NUMBER}, private_query={"q": search_page})
+@public_page(query={"page": PAGE_NUMBER}, private={"q": search_page})
 def article_list(request):
     page = Paginator(Article.objects.published().cards(), PER_PAGE).get_page(
         request.GET.get("page")
