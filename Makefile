@@ -100,6 +100,7 @@ lint: $(VENV)/.dev
 	DJANGO_DEBUG=1 $(MANAGE) makemigrations --check --dry-run
 	DJANGO_DEBUG= DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-the-check \
 		APPOINTMENT_NOTIFY_EMAILS=front-desk@example.org RATE_LIMIT_TRUSTED_PROXIES=1 \
+		DJANGO_ALLOWED_HOSTS=clinic.example SITE_URL=https://clinic.example \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 ## make messages: after changing the site's words, bring locale/es/LC_MESSAGES/django.po up to

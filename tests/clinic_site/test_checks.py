@@ -23,6 +23,8 @@ def configured(settings):
     settings.RATE_LIMIT_TRUSTED_PROXIES = 1
     settings.SECRET_KEY = KEY
     settings.SECRET_KEY_FALLBACKS = []
+    settings.ALLOWED_HOSTS = ["clinic.example"]
+    settings.SITE_URL = "https://clinic.example"
     return settings
 
 
@@ -33,6 +35,15 @@ def test_a_configured_production_reports_none_of_ours(configured):
 def test_no_staff_address_is_reported(configured):
     configured.APPOINTMENT_NOTIFY_EMAILS = []
     assert "clinic.W001" in reported()
+
+
+@pytest.mark.parametrize(
+    "site_url", ["https://elsewhere.example", "http://clinic.example", "https://127.0.0.1:8000"]
+)
+def test_a_site_url_the_site_does_not_serve_is_reported(configured, site_url):
+    configured.SECURE_SSL_REDIRECT = True
+    configured.SITE_URL = site_url
+    assert "clinic.W004" in reported()
 
 
 def test_proxy_trusted_with_no_proxy_counted_is_reported(configured):
@@ -75,3 +86,4 @@ def test_check_deploy_tells_the_operator_what_to_set(tmp_path):
     assert "(clinic.W001) APPOINTMENT_NOTIFY_EMAILS is empty" in output
     assert "(clinic.W002)" in output and "Set RATE_LIMIT_TRUSTED_PROXIES" in output
     assert "(clinic.W003)" in output
+    assert "(clinic.W004) SITE_URL (http://127.0.0.1:8000)" in output

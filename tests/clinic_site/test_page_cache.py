@@ -219,7 +219,7 @@ def test_with_the_shared_cache_down_public_pages_are_served_uncached(
 
 
 def test_a_host_variant_is_answered_from_the_same_cached_page(
-    client, site_content, settings, django_assert_num_queries
+    client, site_content, settings, django_assert_num_queries, cache_writes
 ):
     settings.ALLOWED_HOSTS = ["testserver", "127.0.0.1"]
     first = client.get(ARTICLE)
@@ -228,6 +228,10 @@ def test_a_host_variant_is_answered_from_the_same_cached_page(
             variant = client.get(ARTICLE, HTTP_HOST=f"127.0.0.1:{port}")
         assert variant.status_code == 200
         assert body(variant) == body(first)
+    assert len(cache_writes) == 1
+    # The page names the site's own address, whatever Host it was first asked for under.
+    assert 'rel="canonical" href="https://testserver/blog/' in body(first)
+    assert "127.0.0.1" not in body(client.get("/", HTTP_HOST="127.0.0.1:8001"))
     # A host the site does not serve is still refused, cached page or not.
     assert client.get(ARTICLE, HTTP_HOST="evil.example").status_code == 400
 
@@ -253,3 +257,15 @@ def test_head_is_answered_from_the_cache(client, site_content, django_assert_num
     client.head("/services/")
     with django_assert_num_queries(0):
         assert client.get("/services/").status_code == 200
+
+
+def test_what_an_edge_cache_in_front_may_keep(client, site_content):
+    """nginx in production keeps what says public, and nothing that says private or no-store."""
+    for url in ["/", ARTICLE, "/es/services/", "/blog/?page=1", "/sitemap.xml", "/blog/feed/rss/"]:
+        cache_control = client.get(url)["Cache-Control"]
+        assert "public" in cache_control and "max-age=" in cache_control, url
+    for url in ["/contact/", "/es/contact/?service=tms", "/blog/?q=spravato", "/blog/?page=x"]:
+        cache_control = client.get(url)["Cache-Control"]
+        assert "no-store" in cache_control and "private" in cache_control, url
+        assert "public" not in cache_control, url
+    assert "public" not in client.get("/blog/no-such-article/").get("Cache-Control", "")
