@@ -80,7 +80,7 @@ def search_page(request):
     return render(request, "blog/article_list.html", {"query": slots["query"], "slots": slots})
 
 
-# ?q= is a search: what a visitor typed, served by `search`, never kept with the list.
+# ?q= is a search, what a visitor typed: served by `search_page`, never kept with the list.
 @public_page(query={"page": PAGE_NUMBER}, private={"q": search_page})
 def article_list(request):
     page = Paginator(Article.objects.published().cards(), PER_PAGE).get_page(
