@@ -121,6 +121,7 @@ class PageCacheMiddleware:
         elif public and "cookie" not in response.get("Vary", "").lower():
             body = response.content  # compressed once: these pages hold no secret (BREACH)
             br, gz = brotli.compress(body, quality=9), gzip.compress(body)
+            patch_vary_headers(response, ["Accept-Encoding"])  # once, for every copy
             return _respond(_set(key, response, identity=body, br=br, gzip=gz), request)
         return response
 
@@ -192,5 +193,4 @@ def _respond(entry, request):  # in the best encoding the client takes
     response.headers["Content-Length"] = str(len(response.content))
     if encoding:
         response.headers["Content-Encoding"] = encoding
-    patch_vary_headers(response, ["Accept-Encoding"])
     return response
