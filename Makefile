@@ -12,7 +12,7 @@ PIP_LOCKED := $(PIP) --require-hashes --no-deps
 
 export PORT
 
-.PHONY: run release serve test lint bench lock messages clean
+.PHONY: run release serve test test-fast lint bench lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ node_modules/.installed: package.json package-lock.json
 ## make test: the whole test suite (DATABASE_URL=postgres://... to run it on PostgreSQL)
 test: $(VENV)/.dev node_modules/.installed $(MESSAGES)
 	$(BIN)/pytest
+
+## make test-fast: the inner loop, without the browser and the production-server tests (CI
+## runs the whole suite: make test)
+test-fast: $(VENV)/.dev $(MESSAGES)
+	$(BIN)/pytest -m "not browser and not serve"
 
 bench/node_modules/.installed: bench/package.json bench/package-lock.json
 	cd bench && npm ci --no-audit --no-fund --loglevel=error

@@ -39,6 +39,13 @@ PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
 CONTACT_FIELDS = ["name", "phone_link", "email_link", "contact_method", "best_time"]
 
 
+def flagged_because(request):
+    """Why a request was flagged, as staff read it: the safety answer and the kinds of crisis
+    statement, never the patient's words."""
+    return "; ".join(request.urgent_reason_labels) or "reason not recorded (flagged before "
+    "reasons were kept, or by hand)"
+
+
 def staff_name(user):
     return (user.get_full_name() or user.get_username()) if user else ""
 
@@ -263,16 +270,36 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "status_since",
         "callback_due_on",
         "urgent",
+        "flagged_because",
+        "safety_question",
         "possible_duplicates",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
         (None, {"fields": ["reference", "received_at", *CONTACT_FIELDS, "language"]}),
-        ("Triage", {"fields": ["urgent", "status", "status_since", "assignee", "callback_due_on"]}),
+        (
+            "Triage",
+            {
+                "fields": [
+                    "urgent",
+                    "flagged_because",
+                    "status",
+                    "status_since",
+                    "assignee",
+                    "callback_due_on",
+                ]
+            },
+        ),
         (
             "What the patient sent (read-only)",
-            {"fields": [f for f in PATIENT_FIELDS if f not in {"email", "phone", *CONTACT_FIELDS}]},
+            {
+                "fields": [
+                    "safety_question" if f == "safety_answer" else f
+                    for f in PATIENT_FIELDS
+                    if f not in {"email", "phone", *CONTACT_FIELDS}
+                ]
+            },
         ),
         ("Possible duplicates", {"fields": ["possible_duplicates"]}),
         ("E-mails", {"fields": ["notifications"]}),
@@ -347,9 +374,19 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
         overdue = format_html(' <strong class="overdue">{}</strong>', "Overdue")
+        urgent = ""
+        if obj.urgent:
+            # Why, under the badge: the front desk reads it before opening the request.
+            because = flagged_because(obj)
+            urgent = format_html(
+                '<span class="urgent-badge" title="Urgent: {}">Urgent</span> '
+                '<small class="urgent-reasons">{}</small>',
+                because,
+                because,
+            )
         return format_html(
             '{}<span class="status-badge status-{}">{}</span>{}',
-            format_html('<span class="urgent-badge">{}</span> ', "Urgent") if obj.urgent else "",
+            urgent,
             obj.status,
             obj.get_status_display(),
             overdue if obj.is_overdue else "",
@@ -388,6 +425,19 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                 ),
             ),
         )
+
+    @admin.display(description="Flagged because")
+    def flagged_because(self, obj):
+        if not obj.urgent and not obj.urgent_reasons:
+            return "Not flagged"
+        return flagged_because(obj) + ("" if obj.urgent else " (flag cleared)")
+
+    @admin.display(
+        description="Safety question: thoughts of being better off dead or of hurting "
+        "themselves, last 2 weeks (PHQ-9 item 9)"
+    )
+    def safety_question(self, obj):
+        return obj.get_safety_answer_display() or "Not answered"
 
     @admin.display(description="Received")
     def received_at(self, obj):

@@ -12,14 +12,20 @@ from django.conf import settings
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from clinic_site.services import Service
+from clinic_site.clinic import Service
 
 from .models import AppointmentRequest
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Invisible characters that reorder or hide text (Trojan Source, CVE-2021-42574): what staff
-# read in the admin must be what was typed.
-HIDDEN_FORMATTING = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
+# Characters that draw nothing or reorder text (Trojan Source, CVE-2021-42574): what staff read
+# in the admin must be what was typed. Refused by Unicode category, so that every one is: the
+# format characters (Cf: direction marks and overrides, zero-width characters, the soft hyphen,
+# the Arabic letter mark, invisible operators, the tag characters), and the Hangul fillers,
+# which are letters (Lo) that draw nothing, so a "name" of them passed as letters.
+HANGUL_FILLERS = {"\u115f", "\u1160", "\u3164", "\uffa0"}
+# More accents than any language puts on one letter (Vietnamese puts two) smear over the lines
+# around them ("Zalgo" text).
+MAX_MARKS_PER_LETTER = 4
 HIDDEN_FORMATTING_ERROR = _(
     "Remove the invisible formatting characters (such as direction marks or zero-width "
     "spaces); they may have come with copied text."
@@ -56,6 +62,20 @@ def read_form_token(token):
     return FormToken(nonce, time.time() - served_at)
 
 
+def has_hidden_formatting(value):
+    """True if `value` holds a character that draws nothing or reorders text, or a letter with
+    more than MAX_MARKS_PER_LETTER accents."""
+    marks = 0
+    for char in value:
+        category = unicodedata.category(char)
+        if category == "Cf" or char in HANGUL_FILLERS:
+            return True
+        marks = marks + 1 if category[0] == "M" else 0
+        if marks > MAX_MARKS_PER_LETTER:
+            return True
+    return False
+
+
 def is_name_character(char):
     return unicodedata.category(char)[0] in "LM" or char in NAME_PUNCTUATION
 
@@ -74,13 +94,27 @@ class AppointmentRequestForm(forms.ModelForm):
         required=True,
         error_messages={"required": _("Tick this box so that we may contact you.")},
     )
-    consent_not_emergency = forms.BooleanField(
+    # The Patient Health Questionnaire's item 9 (PHQ-9; Kroenke, Spitzer & Williams, J Gen
+    # Intern Med 2001;16:606-13; public domain, "no permission required to reproduce, translate,
+    # display or distribute"), asked as yes or no over its own period, the last two weeks. The
+    # Spanish is Pfizer's Spanish (US) translation of the item ("Pensamientos de que estaría
+    # mejor muerto(a) o de lastimarse de alguna manera"). Chosen over the C-SSRS screener
+    # because it is one question a patient answers alone, with no follow-up to branch to, and
+    # it covers self-harm as well as a wish to be dead. Optional: no one has to answer it; yes
+    # marks the request urgent (models.reasons_for_urgency).
+    safety_answer = forms.ChoiceField(
         label=_(
-            "I understand this form is not for emergencies. In a crisis I will call or text "
-            "988, or call 911."
+            "Over the last 2 weeks, have you had thoughts that you would be better off dead, "
+            "or of hurting yourself in some way? (optional)"
         ),
-        required=True,
-        error_messages={"required": _("Tick this box to confirm that this is not an emergency.")},
+        help_text=_(
+            "We ask everyone this. If you answer yes, your request goes to the top of our list. "
+            "If you are in danger now, call or text 988, or call 911."
+        ),
+        choices=AppointmentRequest.SafetyAnswer.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": _("Choose yes, no or I'd rather not say.")},
     )
     phone = forms.CharField(
         label=_("Phone number"),
@@ -168,7 +202,8 @@ class AppointmentRequestForm(forms.ModelForm):
             Fieldset(
                 _("Your request"), "service", "patient_type", "insurance", "referral", "message"
             ),
-            Fieldset(_("Before you send"), "consent_contact", "consent_not_emergency"),
+            Fieldset(_("A question we ask everyone"), "safety_answer"),
+            Fieldset(_("Before you send"), "consent_contact"),
             Div("website", css_class="hp", aria_hidden="true"),
             "form_token",
         )
@@ -216,7 +251,7 @@ class AppointmentRequestForm(forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         for name in TEXT_FIELDS:
-            if HIDDEN_FORMATTING.search(str(self.data.get(name, ""))):
+            if has_hidden_formatting(str(self.data.get(name, ""))):
                 # This says what to fix, rather than the field's own error for the same text.
                 self.errors.pop(name, None)
                 self.add_error(name, HIDDEN_FORMATTING_ERROR)

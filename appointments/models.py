@@ -9,9 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from clinic_site.services import Service
+from clinic_site.clinic import Service
 
-from .crisis_terms import mentions_crisis
+from .crisis_terms import KINDS as CRISIS_KINDS
+from .crisis_terms import crisis_kinds
 
 # Two requests with the same e-mail address or phone within this many days may be one person.
 DUPLICATE_WINDOW = timedelta(days=30)
@@ -131,6 +132,19 @@ class AppointmentRequestQuerySet(models.QuerySet):
         )
 
 
+# Why a request is urgent, as staff read it: the safety question, then the kinds of crisis
+# statement in what the patient wrote (crisis_terms.KINDS). The admin only: never an e-mail.
+SAFETY_QUESTION_YES = "safety_question"
+URGENT_REASONS = {SAFETY_QUESTION_YES: "answered yes to the safety question", **CRISIS_KINDS}
+
+
+def reasons_for_urgency(request):
+    """Why `request` (an AppointmentRequest, as it arrives) is urgent: keys of URGENT_REASONS,
+    empty if it is not."""
+    reasons = [SAFETY_QUESTION_YES] if request.safety_answer == request.SafetyAnswer.YES else []
+    return reasons + crisis_kinds(*(getattr(request, f) for f in request.FREE_TEXT_FIELDS))
+
+
 class QueueRank(models.IntegerChoices):
     """What the front desk works first; the list sorts by it, then the oldest first."""
 
@@ -239,8 +253,8 @@ class AppointmentRequest(models.Model):
         "insurance",
         "referral",
         "message",
+        "safety_answer",
         "consent_contact",
-        "consent_not_emergency",
     ]
 
     # The choices the patient reads on the form, so in their language (lazy: the admin, which
@@ -255,6 +269,13 @@ class AppointmentRequest(models.Model):
         MORNING = "morning", _("Morning")
         AFTERNOON = "afternoon", _("Afternoon")
         ANY = "any", _("Any time")
+
+    class SafetyAnswer(models.TextChoices):
+        """The answer to the form's safety question (PHQ-9 item 9: forms.py, safety_answer)."""
+
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        DECLINED = "declined", _("I'd rather not say")
 
     class PatientType(models.TextChoices):
         NEW = "new", _("New patient")
@@ -288,8 +309,11 @@ class AppointmentRequest(models.Model):
         "how they heard of us", max_length=10, choices=Referral.choices, blank=True
     )
     message = models.TextField(max_length=2000, blank=True)
+    # Blank: not answered (the question is optional, and requests from before it have none).
+    safety_answer = models.CharField(
+        "safety question", max_length=10, choices=SafetyAnswer.choices, blank=True
+    )
     consent_contact = models.BooleanField(default=False)
-    consent_not_emergency = models.BooleanField(default=False)
     # The language of the page the form was sent from: the patient's acknowledgement is
     # written in it, and staff see it (and may call back in it).
     language = models.CharField(
@@ -298,9 +322,12 @@ class AppointmentRequest(models.Model):
 
     created_at = models.DateTimeField("received", default=timezone.now, db_index=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
-    # Set when the request arrives if what the patient wrote has crisis language
-    # (crisis_terms.py); staff clear it with clear_urgent().
+    # Set when the request arrives if the patient answered yes to the safety question or wrote
+    # crisis language (crisis_terms.py); staff clear it with clear_urgent().
     urgent = models.BooleanField(default=False)
+    # Why it was flagged, as it arrived (keys of URGENT_REASONS), so staff see why: kept when
+    # staff clear the flag. Empty for requests flagged before reasons were kept.
+    urgent_reasons = models.JSONField("urgent because", default=list, blank=True, editable=False)
     status_changed_at = models.DateTimeField(default=timezone.now)
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -358,8 +385,9 @@ class AppointmentRequest(models.Model):
     FREE_TEXT_FIELDS = ["message", "insurance"]
 
     def save(self, *args, **kwargs):
-        if self._state.adding and not self.urgent:
-            self.urgent = mentions_crisis(*(getattr(self, f) for f in self.FREE_TEXT_FIELDS))
+        if self._state.adding and not self.urgent_reasons:
+            self.urgent_reasons = reasons_for_urgency(self)
+            self.urgent = self.urgent or bool(self.urgent_reasons)
         self.queue_rank = queue_rank(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "queue_rank"}
@@ -469,6 +497,11 @@ class AppointmentRequest(models.Model):
                 detail += f", callback on {callback_on:%Y-%m-%d}"
             AuditEntry.record(by, AuditEntry.Action.CALLED, self.reference, detail)
         return attempt
+
+    @property
+    def urgent_reason_labels(self):
+        """Why the request was flagged, in words staff read (URGENT_REASONS)."""
+        return [URGENT_REASONS.get(reason, reason) for reason in self.urgent_reasons]
 
     @property
     def is_open(self):

@@ -13,8 +13,8 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_GET, require_http_methods
 
 from clinic_site.cache import public_page, slot
+from clinic_site.clinic import Service
 from clinic_site.http import error_page
-from clinic_site.services import Service
 
 from . import spam, tasks
 from .forms import AppointmentRequestForm, new_form_token, read_form_token
@@ -62,6 +62,9 @@ def thanks(request):
             "reference": reference,
             "acknowledge": settings.APPOINTMENT_ACKNOWLEDGE_PATIENT,
             "email": stored.email if stored else "",
+            # How we will reach them, as they chose it: the page promises only that.
+            "contact_method": stored.contact_method if stored else "",
+            "phone": stored.phone_national if stored else "",
             "acknowledged": bool(stored and stored.patient_acknowledged_at),
             # Crisis language in the request: 988 and 911 come first on the page.
             "urgent": request.session.get(URGENT_SESSION_KEY, False),

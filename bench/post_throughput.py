@@ -45,7 +45,6 @@ def load_form(port, n):
         "service": "spravato",
         "patient_type": "new",
         "consent_contact": "on",
-        "consent_not_emergency": "on",
         "website": "",
     }
     conn.close()

@@ -28,11 +28,11 @@ from markdown.treeprocessors import Treeprocessor
 from clinic_site.clinic import get_clinic
 
 from . import images, search, version
-from .forms import ArticleFrontMatter, PageFrontMatter
+from .front_matter import ArticleFrontMatter, PageFrontMatter
 from .models import Article, Page, Tag
 
 # Part of every file's hash: raise it when rendering changes, so the next sync re-renders all.
-RENDERER_VERSION = "4"
+RENDERER_VERSION = "5"
 
 # Templates whose ids a heading in a file must not take (`{#main}` would otherwise give a
 # heading the id of the layout's <main>, and the skip link would land on it).
@@ -51,7 +51,12 @@ ALLOWED_ATTRIBUTES = {
     "td": {"align"},
     "th": {"align", "scope"},
 }
-ALLOWED_CLASSES = {"a": {"footnote-ref", "footnote-backref"}, "div": {"footnote"}}
+# A file may set a box apart with <div class="callout" markdown> ... </div> (md_in_html): the
+# Important safety information and the Corrections at the end of a corrected text.
+ALLOWED_CLASSES = {
+    "a": {"footnote-ref", "footnote-backref"},
+    "div": {"footnote", "callout", "callout--safety", "callout--corrections"},
+}
 URL_SCHEMES = {"http", "https", "mailto", "tel", "sms"}
 # python-markdown gives a source cited three times three back-links ("↩↩↩"); one, to the
 # first citation, is enough.
@@ -127,7 +132,15 @@ class _LayoutIdsExtension(markdown.Extension):
 def render_markdown(text):
     """Markdown to (sanitised HTML, table of contents, plain text)."""
     md = markdown.Markdown(
-        extensions=["toc", "tables", "attr_list", "footnotes", "sane_lists", _LayoutIdsExtension()],
+        extensions=[
+            "toc",
+            "tables",
+            "attr_list",
+            "footnotes",
+            "sane_lists",
+            "md_in_html",
+            _LayoutIdsExtension(),
+        ],
         extension_configs={
             "toc": {"toc_depth": "2-3", "slugify": _heading_slug},
             # Numbered in the order the reader meets them (1, 2, 3), whatever order the
@@ -224,6 +237,28 @@ def _with_clinic_facts(body, rel):
     return body, "\n".join(used).encode()
 
 
+# A section several files share, written once in content/includes/<name>.md and placed on a
+# line of its own as {include:name} (the Spravato page and both Spravato articles carry the same
+# Important safety information, so a correction to it is made in one place).
+INCLUDE = re.compile(r"^\{include:([a-z0-9-]+)\}[ \t]*$", re.MULTILINE)
+
+
+def _with_includes(body, rel, content_dir):
+    """The body with each {include:name} replaced by content/includes/name.md, and those
+    files' bytes (for the hash, so that an edited include re-renders the files using it)."""
+    used = []
+
+    def include(match):
+        path = Path(content_dir) / "includes" / f"{match.group(1)}.md"
+        if not path.is_file():
+            raise ContentError(rel, "body", f"{match.group(0)}: no file includes/{path.name}")
+        used.append(path.read_bytes())
+        return used[-1].decode("utf-8")
+
+    body = INCLUDE.sub(include, body)
+    return body, b"".join(used)
+
+
 def _hash(raw, *extra):
     digest = hashlib.sha256(RENDERER_VERSION.encode() + raw)
     for part in extra:
@@ -267,8 +302,9 @@ def parse_article(path, content_dir):
     fields["dated_by_file"] = fields["published_on"] is None
     if fields["dated_by_file"]:
         fields["published_on"] = file_changed_on(path)
+    body, included = _with_includes(body, rel, content_dir)
     body, facts = _with_clinic_facts(body, rel)
-    fields.update(source_path=rel, source_hash=_hash(raw, image_bytes, facts))
+    fields.update(source_path=rel, source_hash=_hash(raw, image_bytes, included, facts))
     return {
         "fields": fields,
         "body": body,
@@ -281,8 +317,9 @@ def parse_page(path, content_dir):
     rel = str(path.relative_to(content_dir))
     meta, body, raw = _read(path, rel)
     fields = _front_matter(PageFrontMatter, meta, body, rel, path).model_fields()
+    body, included = _with_includes(body, rel, content_dir)
     body, facts = _with_clinic_facts(body, rel)
-    fields.update(source_path=rel, source_hash=_hash(raw, facts))
+    fields.update(source_path=rel, source_hash=_hash(raw, included, facts))
     return {"fields": fields, "body": body}
 
 

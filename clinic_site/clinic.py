@@ -1,5 +1,6 @@
-"""The clinic's facts (name, address, phone, hours, reply promise), read once from one TOML
-file. Hours are optional: when they are not known, pages ask people to call for them.
+"""The clinic: the services it offers (`Service`), and its facts (name, address, phone, hours,
+reply promise), read once from one TOML file. Hours are optional: when they are not known,
+pages ask people to call for them.
 
 The words among them (the reply promise, the days of the hours) are given in each of the site's
 languages: a `[es]` table overrides them for the Spanish pages (and `label_es` an hours block's
@@ -12,9 +13,28 @@ from functools import cache
 
 from django.conf import settings
 from django.core.signals import setting_changed
+from django.db import models
 from django.dispatch import receiver
 from django.utils import formats
 from django.utils.translation import get_language, gettext, override
+from django.utils.translation import gettext_lazy as _
+
+# The services the clinic offers. Articles, service pages and the request form all name a
+# service by these values, so `/contact/?service=spravato` means the same thing everywhere.
+
+
+# The labels are lazy: the form shows them in the patient's language; the admin and the staff
+# e-mail, always in English, show them in English. Brand names stay as they are.
+class Service(models.TextChoices):
+    SPRAVATO = "spravato", _("Spravato (esketamine) evaluation")
+    TMS = "tms", _("TMS therapy evaluation")
+    EVALUATION = "evaluation", _("Psychiatric evaluation / medication management")
+    THERAPY = "therapy", _("Therapy")
+    NOT_SURE = "not-sure", _("Not sure yet")
+
+
+# Services an article or page can be about ("not sure" is only an answer on the form).
+CONTENT_SERVICES = [s.value for s in Service if s != Service.NOT_SURE]
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,7 @@ class SignInEvent(models.Model):
 
     class Action(models.TextChoices):
         CODE_ISSUED = "code issued", "Enrolment code issued"
+        CODE_REFUSED = "code refused", "Wrong enrolment code entered"
         ENROLLED = "enrolled", "Enrolled an authenticator"
         BACKUP_CODE_USED = "backup used", "Signed in with a backup code"
         WAIT_CLEARED = "wait cleared", "Wait after wrong codes cleared"

@@ -56,14 +56,38 @@ def check_code(user, code):
     return None, 0
 
 
+def enrolment_wait(user):
+    """Seconds before `user` may try another enrolment code: after each wrong one in a row the
+    wait doubles (1, 2, 4 … s), up to STAFF_OTP_MAX_WAIT_SECONDS, as for sign-in codes. The
+    codes are long enough that guessing is hopeless anyway; this keeps it slow and on record
+    (each wrong code is a sign-in event the clinical lead sees)."""
+    cap = settings.STAFF_OTP_MAX_WAIT_SECONDS
+    recent = SignInEvent.objects.filter(user=user).values_list("action", "at")
+    wrong, last = 0, None
+    for action, at in recent[: int(math.log2(cap)) + 2]:
+        if action != SignInEvent.Action.CODE_REFUSED:
+            break
+        wrong, last = wrong + 1, last or at
+    if not wrong:
+        return 0
+    remaining = (last - timezone.now()).total_seconds() + min(2 ** (wrong - 1), cap)
+    return max(0, math.ceil(remaining))
+
+
 def start_enrolment(user, code):
     """A new, unconfirmed authenticator for `user` if `code` is a valid enrolment code, else
-    None. Earlier unconfirmed devices go, so however many tabs were open, one remains."""
+    None, and the seconds to wait before the next try. Earlier unconfirmed devices go, so
+    however many tabs were open, one remains."""
+    wait = enrolment_wait(user)
+    if wait:
+        return None, wait
     with transaction.atomic():
         if not EnrolmentCode.redeem(user, code):
-            return None
+            SignInEvent.record(user, SignInEvent.Action.CODE_REFUSED)
+            return None, 0
         TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-        return TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+        return device, 0
 
 
 def finish_enrolment(device, code):

@@ -66,9 +66,9 @@ def _next_url(request):
     return reverse("admin:index")
 
 
-def _wait_message(wait):
+def _wait_message(wait, then="enter the newest code"):
     wait = f"{math.ceil(wait / 60)} minutes" if wait > 90 else f"{wait} seconds"
-    return f"Too many wrong codes. Wait {wait}, then enter the newest code."
+    return f"Too many wrong codes. Wait {wait}, then {then}."
 
 
 def _page(request, site, title, **context):
@@ -123,11 +123,14 @@ def enrol(request, site):
     if device is None:
         form = EnrolmentCodeForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            device = two_step.start_enrolment(user, form.cleaned_data["enrolment_code"])
+            device, wait = two_step.start_enrolment(user, form.cleaned_data["enrolment_code"])
             if device:
                 request.session[ENROLLING_DEVICE] = device.pk
                 return redirect(_with_next(request, request.path))
-            form.add_error("enrolment_code", NO_ENROLMENT_CODE)
+            form.add_error(
+                "enrolment_code",
+                _wait_message(wait, "try the code again") if wait else NO_ENROLMENT_CODE,
+            )
         return _page(request, site, "Set up two-step sign-in", form=form, needs_code=True)
 
     form = TokenForm(request.POST or None)

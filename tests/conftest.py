@@ -2,6 +2,7 @@ import signal
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
@@ -9,6 +10,26 @@ from django.test import Client
 from blog.content import sync_content
 
 SITE_CONTENT = Path(__file__).resolve().parents[1] / "content"
+BROWSER_TESTS = Path(__file__).resolve().parent / "e2e"
+
+
+def pytest_collection_modifyitems(items):
+    """Every test under tests/e2e drives Chromium: `make test-fast` leaves them out."""
+    for item in items:
+        if BROWSER_TESTS in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test starts in the site's default language: a test that renders a Spanish page
+    (or runs a task under translation.override in this thread) must not leave the next test
+    in Spanish."""
+    from django.utils import translation
+
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

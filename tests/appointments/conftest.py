@@ -30,7 +30,6 @@ def form_data():
         "referral": "",
         "message": "",
         "consent_contact": "on",
-        "consent_not_emergency": "on",
         "website": "",
         "form_token": aged_token(20),
     }
@@ -41,10 +40,10 @@ def urlencoded(data):
     return urlencode({k: v for k, v in data.items() if v is not None})
 
 
-def send(browser, data):
-    """POST the contact form as a browser does."""
+def send(browser, data, path=None):
+    """POST the contact form as a browser does (to the English form unless `path` says)."""
     return browser.post(
-        reverse("appointments:contact"),
+        path or reverse("appointments:contact"),
         urlencoded(data),
         content_type="application/x-www-form-urlencoded",
     )

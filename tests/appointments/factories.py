@@ -21,7 +21,6 @@ def make_request(**fields):
         "service": "spravato",
         "patient_type": "new",
         "consent_contact": True,
-        "consent_not_emergency": True,
         "submission_token": f"token-{n}-{new_reference()}",
     }
     age = fields.pop("age", None)
@@ -50,7 +49,6 @@ def make_many(count, **fields):
             patient_type=["new", "returning"][i % 2],
             status=statuses[i % 6],
             consent_contact=True,
-            consent_not_emergency=True,
             created_at=now - timedelta(minutes=5 * i),
             **fields,
         )

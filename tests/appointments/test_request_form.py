@@ -26,7 +26,10 @@ def test_contact_page_shows_the_form_with_a_crisis_notice_first(client):
         assert label in html
     assert "Please do not include detailed medical history" in html
     assert "voicemail or a text message" in html
-    assert "this form is not for emergencies" in html
+    # No box to tick that it is not an emergency: a sentence beside the crisis lines instead.
+    assert "consent_not_emergency" not in html
+    intro = html.split("<form", 1)[0]
+    assert intro.index('href="tel:988"') < intro.index("This form is not watched around the clock.")
     assert "no-store" in response["Cache-Control"] or "no-cache" in response["Cache-Control"]
 
 
@@ -51,7 +54,9 @@ def test_a_good_request_is_stored_and_the_patient_sees_a_reference(client, submi
     assert request.phone == "+17725550123"
     assert request.service == "spravato"
     assert request.status == AppointmentRequest.Status.NEW
-    assert request.consent_contact and request.consent_not_emergency
+    assert request.consent_contact
+    assert request.safety_answer == ""  # not answered: optional
+    assert not request.urgent
 
     thanks = client.get("/contact/thanks/")
     html = thanks.content.decode()
@@ -178,6 +183,47 @@ class TestValidation:
         ]
         assert AppointmentRequest.objects.count() == 0
 
+    # Refused by Unicode category (issue 21, finding 7): every format character (Cf: the Arabic
+    # letter mark, the soft hyphen, invisible operators, tag characters, bidi controls,
+    # zero-width characters) and the Hangul fillers, which draw nothing.
+    @pytest.mark.parametrize(
+        "char",
+        ["\u061c", "\u00ad", "\u2061", "\U000e0001", "\U000e0041", "\U000e007f", "\u180e",
+         "\u3164", "\u115f", "\u1160", "\uffa0"],
+    )  # fmt: skip
+    @pytest.mark.parametrize(
+        "field", ["first_name", "last_name", "email", "phone", "insurance", "message"]
+    )
+    def test_format_characters_and_fillers_are_refused_in_every_field(self, submit, field, char):
+        typed = {"first_name": "Ann", "last_name": "Example", "email": "ann@example.org",
+                 "phone": "7725550123", "insurance": "Acme", "message": "Hello"}[field]  # fmt: skip
+        _, errors = self.errors(submit(**{field: typed[:2] + char + typed[2:]}))
+        assert [message for target, message in errors if target == f"id_{field}"] == [
+            "Remove the invisible formatting characters (such as direction marks or zero-width "
+            "spaces); they may have come with copied text."
+        ]
+        assert AppointmentRequest.objects.count() == 0
+
+    @pytest.mark.parametrize("name", ["\u3164", "\u3164\u3164", "\u115f\u1160", "\uffa0"])
+    def test_a_name_of_fillers_alone_is_refused(self, submit, name):
+        _, errors = self.errors(submit(first_name=name))
+        assert [target for target, _ in errors] == ["id_first_name"]
+        assert AppointmentRequest.objects.count() == 0
+
+    @pytest.mark.parametrize("field", ["last_name", "insurance", "message"])
+    def test_a_letter_piled_with_accents_is_refused(self, submit, field):
+        _, errors = self.errors(submit(**{field: "E" + "\u0301" * 99}))
+        assert [message for target, message in errors if target == f"id_{field}"] == [
+            "Remove the invisible formatting characters (such as direction marks or zero-width "
+            "spaces); they may have come with copied text."
+        ]
+        assert AppointmentRequest.objects.count() == 0
+
+    def test_four_accents_on_a_letter_are_fine_five_are_not(self, submit):
+        # Vietnamese writes two on one letter (ệ as e + circumflex + dot below).
+        assert submit(last_name="Nguye\u0302\u0323n" + "\u0301\u0300").status_code == 302
+        assert submit(last_name="Ae" + "\u0301" * 5).status_code == 400
+
     def test_hundred_character_names_are_fine(self, submit):
         assert submit(first_name="A" * 100).status_code == 302
 
@@ -218,11 +264,9 @@ class TestValidation:
         assert submit(message="x" * 2001).status_code == 400
         assert submit(message="x" * 2000).status_code == 302
 
-    def test_both_consents_are_required(self, submit):
-        _, errors = self.errors(submit(consent_not_emergency=None))
-        assert errors == [
-            ("id_consent_not_emergency", "Tick this box to confirm that this is not an emergency.")
-        ]
+    def test_consent_to_be_contacted_is_required(self, submit):
+        _, errors = self.errors(submit(consent_contact=None))
+        assert errors == [("id_consent_contact", "Tick this box so that we may contact you.")]
 
     @pytest.mark.parametrize("token", ["two days old", "garbled:1abc:notasignature"])
     def test_expired_form_asks_the_person_to_send_again_and_keeps_values(self, submit, token):

@@ -36,6 +36,7 @@ PATIENTS = 200
 KILL_AFTER = 60  # e-mails delivered before one worker is killed mid-send
 
 pytestmark = [
+    pytest.mark.serve,
     pytest.mark.skipif(
         not DATABASE_URL.startswith("postgres") or not os.environ.get("REDIS_URL"),
         reason="the scale-out test runs the production path: PostgreSQL and Redis "

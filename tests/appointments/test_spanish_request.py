@@ -87,10 +87,12 @@ def test_a_spanish_request_is_stored_as_es_and_acknowledged_in_spanish(
     assert patient.subject.endswith(f": recibimos su solicitud ({request.reference})")
     assert patient.body.startswith("Hola:\n")
     assert f"Su número de referencia: {request.reference}" in patient.body
-    # The crisis lines as the 988 Lifeline states them for Spanish speakers.
+    # The crisis lines as each service states them for Spanish speakers
+    # (tests/clinic_site/test_crisis_lines.py has them all).
     assert "llame o envíe un mensaje de texto al 988" in patient.body
     assert "para español, marque 2 o escriba AYUDA" in patient.body
-    assert "741741" not in patient.body
+    assert "envíe AYUDA por mensaje de texto al 741741" in patient.body
+    assert "HOME" not in patient.body
     assert "dentro de un día hábil" in patient.body  # the clinic's promise, in Spanish
     for typed in ("Ann", "Example", "Mi historia privada", "555"):
         assert typed not in patient.subject + patient.body

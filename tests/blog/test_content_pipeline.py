@@ -355,3 +355,51 @@ def test_a_clinic_fact_in_a_file_comes_from_clinic_toml(client, content):
     [error] = content.sync().errors
     assert str(error).startswith("pages/typo.md: field 'body': {clinic.fax} is not a clinic fact")
     assert f"We reply within {get_clinic().reply_within}." in client.get("/help/").content.decode()
+
+
+def test_a_shared_section_is_written_once_and_each_file_that_includes_it_shows_it(client, content):
+    (content.root / "includes").mkdir()
+    content.raw("includes/safety.md", "## Important safety information\n\nRisk one.\n")
+    content.article("one", body="Intro.\n\n{include:safety}\n\nAfter.")
+    content.write("pages/two.md", {"title": "Two", "summary": "s"}, "{include:safety}")
+    assert not content.sync().errors
+    assert "Risk one." in client.get("/blog/one/").content.decode()
+    assert "Risk one." in client.get("/two/").content.decode()
+    # One edit to the shared file reaches every file that includes it at the next sync.
+    content.raw("includes/safety.md", "## Important safety information\n\nRisk two.\n")
+    report = content.sync()
+    assert sorted(report.updated) == ["articles/one.md", "pages/two.md"]
+    assert "Risk two." in Article.objects.get(slug="one").body_html
+
+
+def test_including_a_missing_section_is_an_error_naming_the_file(content):
+    content.article("one", body="{include:nowhere}")
+    [error] = content.sync().errors
+    assert str(error) == (
+        "articles/one.md: field 'body': {include:nowhere}: no file includes/nowhere.md"
+    )
+
+
+def test_a_box_keeps_its_class_and_its_markdown_but_no_other_class(client, content):
+    content.article(
+        "boxed",
+        body="""
+        <div class="callout callout--corrections" markdown>
+
+        ## Corrections {#corrections}
+
+        - **What changed.** Why.[^1]
+
+        </div>
+
+        <p class="sneaky">Text.</p>
+
+        [^1]: A source.
+        """,
+    )
+    assert not content.sync().errors
+    body = client.get("/blog/boxed/").content.decode().split('<div class="article-body">', 1)[1]
+    assert '<div class="callout callout--corrections">' in body
+    assert '<h2 id="corrections">Corrections</h2>' in body
+    assert "<strong>What changed.</strong>" in body and 'class="footnote-ref"' in body
+    assert "sneaky" not in body and "markdown" not in body.split('<div class="footnote">')[0]

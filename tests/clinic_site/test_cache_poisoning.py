@@ -43,6 +43,7 @@ def fetch(url, **headers):
 HAPROXY = Path("/usr/sbin/haproxy")
 
 
+@pytest.mark.serve
 @pytest.mark.skipif(not HAPROXY.exists(), reason="haproxy is not installed")
 def test_a_forged_script_name_header_through_the_proxy_changes_no_page():
     """The attack as it was found: through haproxy (which passes the header on as it came) to

@@ -35,6 +35,7 @@ def test_crisis_lines_show_once_in_the_content_or_the_footer(home_html, client, 
     main, footer = privacy.split('<footer class="site-footer">', 1)
     assert 'href="tel:988"' not in main
     assert 'href="tel:988"' in footer and "741741" in footer and 'href="tel:911"' in footer
+    assert 'href="sms:988"' in footer and 'href="sms:838255"' in footer
 
 
 def test_head_loads_styles_fonts_and_icons_only_from_this_site(home_html):

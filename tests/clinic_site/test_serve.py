@@ -11,6 +11,8 @@ from bench.server import production_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.serve
+
 
 def fetch(url, **headers):
     request = urllib.request.Request(url, headers=headers)

@@ -12,11 +12,12 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_settings(tmp_path, **env):
-    """Import the settings in a fresh interpreter with only the given environment."""
+def run_settings(tmp_path, show="SECRET_KEY", **env):
+    """Import the settings in a fresh interpreter with only the given environment, and print
+    one of them."""
     base = {"PATH": os.environ["PATH"], "DJANGO_VAR_DIR": str(tmp_path / "var")}
     return subprocess.run(
-        [sys.executable, "-c", "import clinic_site.settings as s; print(s.SECRET_KEY)"],
+        [sys.executable, "-c", f"import clinic_site.settings as s; print(s.{show})"],
         cwd=ROOT,
         env={**base, **env},
         capture_output=True,
@@ -48,8 +49,16 @@ def test_var_directory_is_ignored_by_git():
     assert ignored == 0
 
 
-def test_debug_is_off_unless_set():
-    assert settings.DEBUG is False
+@pytest.mark.parametrize(
+    ("value", "debug"),
+    [(None, "False"), ("", "False"), ("0", "False"), ("no", "False"), ("1", "True")],
+)
+def test_debug_is_off_unless_set(tmp_path, value, debug):
+    env = {"DJANGO_SECRET_KEY": "a-key-for-this-test-only-a-key-for-this-test-only"}
+    if value is not None:
+        env["DJANGO_DEBUG"] = value
+    result = run_settings(tmp_path, show="DEBUG", **env)
+    assert result.stdout.strip() == debug, result.stderr
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite-specific tuning")

@@ -51,12 +51,13 @@ def test_the_crisis_lines_in_spanish_name_988_and_911_and_how_to_reach_spanish_c
     for url in ("/es/", "/es/services/", "/es/about/"):
         html = html_of(client, url)
         assert "¿Está en crisis? Pida ayuda ahora" in html
-        assert html.count('href="tel:988"') == 1 and html.count('href="tel:911"') == 1
+        assert html.count('href="tel:911"') == 1
         assert "marque 2" in html and "AYUDA" in html
-        # What we could not source in Spanish is left out rather than guessed.
-        assert "741741" not in html
+        # The Crisis Text Line in Spanish is its own keyword, AYUDA, not the English HOME.
+        assert 'Envíe AYUDA por mensaje de texto al <a href="sms:741741">' in html
+        assert "HOME" not in html
     english = html_of(client, "/about/")
-    assert "In crisis? Get help now" in english and 'href="sms:741741"' in english
+    assert "In crisis? Get help now" in english and 'Text HOME to <a href="sms:741741">' in english
 
 
 def test_an_article_in_spanish_says_it_is_in_english_and_links_to_the_english_page(client):

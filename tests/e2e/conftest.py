@@ -78,8 +78,8 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="package")
 def site_server(django_db_setup, django_db_blocker):
     """The site as `DJANGO_INSECURE_HTTP=1 make serve` runs it: production settings, but plain
-    HTTP on localhost (no HTTPS redirect, HSTS or secure-only cookies). The server's middleware
-    reads these settings when it starts, so they are set before it does."""
+    HTTP on localhost (no HTTPS redirect, HSTS or secure-only cookies) and no bot timer. The
+    server's middleware reads these settings when it starts, so they are set before it does."""
     from pytest_django.live_server_helper import LiveServer
 
     policy = {
@@ -91,6 +91,9 @@ def site_server(django_db_setup, django_db_blocker):
         },
     }
     plain_http = override_settings(
+        # The form's bot timer (a form sent within seconds of loading is not stored) has tests
+        # of its own; a browser test that waited it out would wait 3.5 s a form.
+        APPOINTMENT_MIN_FILL_SECONDS=0,
         SECURE_SSL_REDIRECT=False,
         SESSION_COOKIE_SECURE=False,
         CSRF_COOKIE_SECURE=False,
@@ -138,22 +141,12 @@ def screenshot(request):
 
 @pytest.fixture
 def staff_roles(transactional_db):
-    """The roles the data migration creates. Browser tests run in transactions that are
-    flushed afterwards, which empties the groups table, and Django's serialized rollback cannot
-    restore it here: with Playwright's event loop running, the ORM uses a different connection
-    object than the one holding the serialized data."""
-    import importlib
+    """The roles, as `migrate` leaves them. Browser tests run in transactions that are flushed
+    afterwards, which empties the groups table (Django's serialized rollback cannot restore it
+    here: with Playwright's event loop running, the ORM uses another connection object)."""
+    from staff.roles import sync_roles
 
-    from django.contrib.auth.models import Group, Permission
-
-    roles = importlib.import_module("appointments.migrations.0002_staff_roles").ROLES
-    calls = importlib.import_module("appointments.migrations.0007_call_attempt_roles").GRANTS
-    for name, codes in roles.items():
-        group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.set(
-            Permission.objects.get(content_type__app_label=app, codename=codename)
-            for app, codename in (code.split(".") for code in codes + calls)
-        )
+    sync_roles()
 
 
 def sign_in_with_code(page, site, device):

@@ -21,7 +21,6 @@ from urllib.parse import unquote, urldefrag, urlsplit
 
 import pytest
 from django.conf import settings
-from django.test.utils import override_settings
 from django.urls import reverse
 
 from .conftest import ROOT
@@ -165,9 +164,7 @@ def crawled(site_server, django_db_blocker, browser):
     if not AXE.exists():
         pytest.fail(f"{AXE.relative_to(ROOT)} is missing: run `make test` (it runs `npm ci`)")
     base = site_server.url
-    # The form takes an instant submission for a bot's, and answers it as if it were sent.
-    quick = override_settings(APPOINTMENT_MIN_FILL_SECONDS=0)
-    with django_db_blocker.unblock(), quick:
+    with django_db_blocker.unblock():
         assert not sync_content(SITE_CONTENT).errors
         # The site's CSP (rightly) refuses the axe-core script injected into the page, so this
         # browser ignores it; test_no_page_scrolls_sideways_on_a_320px_screen enforces it.

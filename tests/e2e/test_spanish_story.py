@@ -56,8 +56,6 @@ def test_a_patient_requests_an_evaluation_in_spanish_and_staff_see_es(
     page.get_by_label("¿Qué servicio le interesa?").select_option("spravato")
     page.get_by_label("Paciente nuevo").check()
     page.get_by_label("Acepto que la clínica me contacte").check()
-    page.get_by_label("Entiendo que este formulario no es para emergencias").check()
-    page.wait_for_timeout(3500)  # a person takes at least this long
     page.get_by_role("button", name="Enviar mi solicitud").click()
 
     summary = page.get_by_role("alert")

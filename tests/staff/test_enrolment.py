@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -153,3 +154,47 @@ class TestOneEnrolmentAtATime:
         real.post(enrol_url(), {"enrolment_code": code})
         assert "Key:" in real.get(enrol_url()).content.decode()
         assert "Key:" not in thief.get(enrol_url()).content.decode()
+
+
+class TestGuessingEnrolmentCodes:
+    """Issue 21, finding 10: someone with a stolen password guessing enrolment codes is slowed
+    down like a wrong sign-in code, and the clinical lead sees each guess."""
+
+    def test_each_wrong_code_is_recorded_and_the_next_try_waits_longer(self, make_staff, lead):
+        member = make_staff("frontdesk")
+        code = issue_code(lead, member)
+        thief = browser()
+        sign_in(thief, "frontdesk")
+
+        first = thief.post(enrol_url(), {"enrolment_code": "abcd-efgh-jkmn"}).content.decode()
+        assert "Ask the clinical lead for a new one" in first
+        # At once again: refused by the wait, not checked, even with the right code.
+        waiting = thief.post(enrol_url(), {"enrolment_code": code}).content.decode()
+        assert "Too many wrong codes. Wait" in waiting
+        assert not TOTPDevice.objects.filter(user=member).exists()
+        # The guess is on record; the try the wait refused was never checked, so it is not.
+        refused = SignInEvent.objects.filter(user=member, action=SignInEvent.Action.CODE_REFUSED)
+        assert refused.count() == 1
+
+    def test_the_wait_doubles_and_stops_at_the_cap(self, make_staff, lead, settings):
+        from staff import two_step
+
+        member = make_staff("frontdesk")
+        issue_code(lead, member)
+        waits = []
+        for _ in range(12):
+            SignInEvent.objects.filter(user=member).update(at=F("at") - timedelta(hours=1))
+            assert two_step.start_enrolment(member, "wrong-code-000") == (None, 0)
+            waits.append(two_step.enrolment_wait(member))
+        assert waits[:4] == [1, 2, 4, 8]
+        assert max(waits) == settings.STAFF_OTP_MAX_WAIT_SECONDS
+
+    def test_the_real_code_after_the_wait_still_enrols(self, make_staff, lead):
+        member = make_staff("frontdesk")
+        code = issue_code(lead, member)
+        client = browser()
+        sign_in(client, "frontdesk")
+        client.post(enrol_url(), {"enrolment_code": "abcd-efgh-jkmn"})
+        SignInEvent.objects.filter(user=member).update(at=F("at") - timedelta(seconds=2))
+        device, response = enrol(client, code)
+        assert "Your backup codes" in response.content.decode()

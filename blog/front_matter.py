@@ -10,7 +10,7 @@ from datetime import date, datetime
 from django import forms
 from django.core.exceptions import ValidationError
 
-from clinic_site.services import CONTENT_SERVICES
+from clinic_site.clinic import CONTENT_SERVICES
 
 from .models import Article, Page
 
