@@ -90,10 +90,11 @@ BENCH_REDIS_URL ?= redis://127.0.0.1:6379/9
 export BENCH_DATABASE_URL BENCH_REDIS_URL
 
 ## make bench: Lighthouse, the triage list at 100,000 rows, the form's POST throughput, the
-## public pages' requests a second, and search and memory at 10 to 5,000 articles, on both
-## configurations (results in bench/RESULTS.md; not part of `make test`)
+## public pages' requests a second, the content sync, and search and memory at 10 to 5,000
+## articles, on both configurations (results in bench/RESULTS.md; not part of `make test`)
 bench: $(VENV)/.dev bench/node_modules/.installed /usr/bin/wrk
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/growth_content.py --write
 	$(BIN)/python bench/growth.py
 	$(BIN)/python bench/admin_changelist.py
 	$(BIN)/python bench/post_throughput.py

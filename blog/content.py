@@ -7,12 +7,15 @@ skipped: what was published from it before stays as it was.
 """
 
 import hashlib
+import heapq
 import html
 import re
 import subprocess
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
+from itertools import combinations, islice
 from pathlib import Path
 
 import frontmatter
@@ -81,6 +84,9 @@ class SyncReport:
     unchanged: list = field(default_factory=list)
     unpublished: list = field(default_factory=list)
     errors: list = field(default_factory=list)
+    # Articles whose related articles were worked out again (the changed ones and their
+    # neighbours), whether or not the result differed.
+    relinked: list = field(default_factory=list)
 
     @property
     def changed(self):
@@ -186,9 +192,8 @@ def _toc(tokens):
 # --- Parsing ------------------------------------------------------------------------------
 
 
-def _read(path, rel):
+def _read(raw, rel):
     try:
-        raw = path.read_bytes()
         post = frontmatter.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ContentError(rel, "", "the file is not UTF-8 text") from None
@@ -198,7 +203,7 @@ def _read(path, rel):
         raise ContentError(rel, "front matter", f"is not valid YAML{line}") from None
     if not isinstance(post.metadata, dict) or not post.metadata:
         raise ContentError(rel, "front matter", "is missing: start the file with --- and YAML")
-    return post.metadata, post.content, raw
+    return post.metadata, post.content
 
 
 def _front_matter(form_class, meta, body, rel, path):
@@ -221,20 +226,17 @@ CLINIC_FACTS = {"name", "phone", "reply_within"}
 
 
 def _with_clinic_facts(body, rel):
-    """The body with each {clinic.fact} replaced by the fact, and the facts it used (for the
-    hash, so that a changed fact re-renders the file)."""
-    clinic, used = get_clinic("en"), []  # the texts are English
+    """The body with each {clinic.fact} replaced by the fact."""
+    clinic = get_clinic("en")  # the texts are English
 
     def fact(match):
         name = match.group(1)
         if name not in CLINIC_FACTS:
             known = ", ".join(f"{{clinic.{n}}}" for n in sorted(CLINIC_FACTS))
             raise ContentError(rel, "body", f"{match.group(0)} is not a clinic fact ({known})")
-        used.append(getattr(clinic, name))
-        return used[-1]
+        return getattr(clinic, name)
 
-    body = CLINIC_FACT.sub(fact, body)
-    return body, "\n".join(used).encode()
+    return CLINIC_FACT.sub(fact, body)
 
 
 # A section several files share, written once in content/includes/<name>.md and placed on a
@@ -243,26 +245,43 @@ def _with_clinic_facts(body, rel):
 INCLUDE = re.compile(r"^\{include:([a-z0-9-]+)\}[ \t]*$", re.MULTILINE)
 
 
+def _included(content_dir, name):
+    """The bytes of content/includes/<name>.md, or None if there is no such file."""
+    path = Path(content_dir) / "includes" / f"{name}.md"
+    return path.read_bytes() if path.is_file() else None
+
+
 def _with_includes(body, rel, content_dir):
-    """The body with each {include:name} replaced by content/includes/name.md, and those
-    files' bytes (for the hash, so that an edited include re-renders the files using it)."""
-    used = []
+    """The body with each {include:name} replaced by content/includes/name.md."""
 
     def include(match):
-        path = Path(content_dir) / "includes" / f"{match.group(1)}.md"
-        if not path.is_file():
-            raise ContentError(rel, "body", f"{match.group(0)}: no file includes/{path.name}")
-        used.append(path.read_bytes())
-        return used[-1].decode("utf-8")
+        included = _included(content_dir, match.group(1))
+        if included is None:
+            raise ContentError(rel, "body", f"{match.group(0)}: no file includes/{match[1]}.md")
+        return included.decode("utf-8")
 
-    body = INCLUDE.sub(include, body)
-    return body, b"".join(used)
+    return INCLUDE.sub(include, body)
 
 
-def _hash(raw, *extra):
+def source_hash(raw, content_dir, image_bytes=b""):
+    """What a file's rendering depends on: the renderer, the file, its image, the sections it
+    includes and the clinic facts it quotes (so that an edited include or a changed fact
+    re-renders the files using it). It needs only bytes, so a file whose hash is stored is
+    known to be unchanged before it is parsed."""
+    included = []
+
+    def include(match):
+        included.append(_included(content_dir, match.group(1)) or b"")
+        return included[-1].decode("utf-8", "replace")
+
+    text = INCLUDE.sub(include, raw.decode("utf-8", "replace"))
+    clinic = get_clinic("en")
+    names = CLINIC_FACT.findall(text)
+    facts = "\n".join(getattr(clinic, name) for name in names if name in CLINIC_FACTS)
     digest = hashlib.sha256(RENDERER_VERSION.encode() + raw)
-    for part in extra:
-        digest.update(part)
+    digest.update(image_bytes)
+    digest.update(b"".join(included))
+    digest.update(facts.encode())
     return digest.hexdigest()
 
 
@@ -285,9 +304,9 @@ def file_changed_on(path):
     return timezone.localtime(datetime.fromtimestamp(when, tz=UTC)).date()
 
 
-def parse_article(path, content_dir):
+def parse_article(path, content_dir, raw):
     rel = str(path.relative_to(content_dir))
-    meta, body, raw = _read(path, rel)
+    meta, body = _read(raw, rel)
     form = _front_matter(ArticleFrontMatter, meta, body, rel, path)
     image_bytes = b""
     image_path = None
@@ -302,9 +321,8 @@ def parse_article(path, content_dir):
     fields["dated_by_file"] = fields["published_on"] is None
     if fields["dated_by_file"]:
         fields["published_on"] = file_changed_on(path)
-    body, included = _with_includes(body, rel, content_dir)
-    body, facts = _with_clinic_facts(body, rel)
-    fields.update(source_path=rel, source_hash=_hash(raw, image_bytes, included, facts))
+    body = _with_clinic_facts(_with_includes(body, rel, content_dir), rel)
+    fields.update(source_path=rel, source_hash=source_hash(raw, content_dir, image_bytes))
     return {
         "fields": fields,
         "body": body,
@@ -313,45 +331,79 @@ def parse_article(path, content_dir):
     }
 
 
-def parse_page(path, content_dir):
+def parse_page(path, content_dir, raw):
     rel = str(path.relative_to(content_dir))
-    meta, body, raw = _read(path, rel)
+    meta, body = _read(raw, rel)
     fields = _front_matter(PageFrontMatter, meta, body, rel, path).model_fields()
-    body, included = _with_includes(body, rel, content_dir)
-    body, facts = _with_clinic_facts(body, rel)
-    fields.update(source_path=rel, source_hash=_hash(raw, included, facts))
+    body = _with_clinic_facts(_with_includes(body, rel, content_dir), rel)
+    fields.update(source_path=rel, source_hash=source_hash(raw, content_dir))
     return {"fields": fields, "body": body}
 
 
 # --- Syncing ------------------------------------------------------------------------------
 
 
-def _parse_folder(folder, content_dir, parse, report):
+class _Stored:
+    """What the last sync left of one model, read in one query: a file whose bytes are those of
+    a published row costs a hash and a lookup, never a parse or a query of its own."""
+
+    def __init__(self, model):
+        rows = model.objects.values_list("slug", "source_path", "source_hash", "is_published")
+        self.state = {}
+        self.published_from = {}  # (path, hash): slug
+        for slug, path, digest, published in rows:
+            self.state[slug] = (path, digest, published)
+            if published:
+                self.published_from[path, digest] = slug
+
+    def unchanged(self, rel, raw, content_dir):
+        """The item of a file that has not changed since it was published, else None. (A
+        file with an image never matches: the stored hash holds the image's bytes too, so
+        it is parsed, and its image processed, as before.)"""
+        digest = source_hash(raw, content_dir)
+        slug = self.published_from.get((rel, digest))
+        if slug is None:
+            return None
+        fields = {"slug": slug, "source_path": rel, "source_hash": digest, "is_published": True}
+        return {"fields": fields, "image": None}
+
+    def is_unchanged(self, fields):
+        stored = self.state.get(fields["slug"])
+        return stored == (fields["source_path"], fields["source_hash"], fields["is_published"])
+
+    def published_gone(self, kept_slugs, broken_paths):
+        """Slugs of the published rows no file gave this time (a broken file's row stays)."""
+        return sorted(
+            slug
+            for slug, (path, _, published) in self.state.items()
+            if published and slug not in kept_slugs and path not in broken_paths
+        )
+
+
+def _parse_folder(folder, content_dir, parse, stored, report):
     parsed, broken_paths, seen = [], set(), {}
     for path in sorted(folder.glob("*.md")) if folder.is_dir() else []:
+        rel = str(path.relative_to(content_dir))
         try:
-            item = parse(path, content_dir)
-            slug, rel = item["fields"]["slug"], item["fields"]["source_path"]
+            raw = path.read_bytes()
+            item = stored.unchanged(rel, raw, content_dir) or parse(path, content_dir, raw)
+            slug = item["fields"]["slug"]
             if slug in seen:
                 raise ContentError(rel, "slug", f"{slug!r} is already used by {seen[slug]}")
             seen[slug] = rel
             parsed.append(item)
         except ContentError as error:
             report.errors.append(error)
-            broken_paths.add(str(path.relative_to(content_dir)))
+            broken_paths.add(rel)
     return parsed, broken_paths
 
 
-def _save(model, item, report, extra=()):
+def _save(model, item, stored, report, extra=()):
+    """The saved row if the file changed, else None (and nothing is written)."""
     fields = item["fields"]
-    existing = model.objects.filter(slug=fields["slug"]).first()
-    if (
-        existing
-        and existing.source_hash == fields["source_hash"]
-        and existing.is_published == (fields["is_published"])
-    ):
+    if stored.is_unchanged(fields):
         report.unchanged.append(fields["source_path"])
-        return existing, False
+        return None
     try:
         body_html, toc, body_text = render_markdown(item["body"])
     except RecursionError:
@@ -370,15 +422,16 @@ def _save(model, item, report, extra=()):
     }
     obj, created = model.objects.update_or_create(slug=fields["slug"], defaults=values)
     (report.created if created else report.updated).append(fields["source_path"])
-    return obj, True
+    return obj
 
 
-def _unpublish_missing(model, kept_slugs, broken_paths, report):
-    gone = model.objects.filter(is_published=True).exclude(slug__in=kept_slugs)
-    for obj in gone.exclude(source_path__in=broken_paths):
-        obj.is_published = False
-        obj.save(update_fields=["is_published"])
-        report.unpublished.append(obj.source_path)
+def _unpublish_missing(model, stored, kept_slugs, broken_paths, report):
+    """Unpublish the rows whose file is gone; returns their slugs."""
+    gone = stored.published_gone(set(kept_slugs), broken_paths)
+    if gone:
+        model.objects.filter(slug__in=gone).update(is_published=False)
+        report.unpublished += sorted(stored.state[slug][0] for slug in gone)
+    return gone
 
 
 def _hero(item):
@@ -386,39 +439,6 @@ def _hero(item):
         return {"hero": None}
     path, alt = item["image"]
     return {"hero": images.process_hero(path, item["fields"]["slug"], alt)}
-
-
-def _link_content():
-    """Related articles (shared tags, then services, then recency) and previous/next; the
-    newest articles about each service page's service."""
-    articles = list(Article.objects.published().prefetch_related("tags").order_by("published_on"))
-    tag_sets = {a.pk: {t.pk for t in a.tags.all()} for a in articles}
-    for index, article in enumerate(articles):
-        scored = []
-        for other in articles:
-            if other.pk == article.pk:
-                continue
-            score = 2 * len(tag_sets[article.pk] & tag_sets[other.pk]) + len(
-                set(article.services) & set(other.services)
-            )
-            if score:
-                scored.append((-score, -other.published_on.toordinal(), other.slug))
-        related = [slug for _, _, slug in sorted(scored)[:3]]
-        previous_slug = articles[index - 1].slug if index > 0 else ""
-        next_slug = articles[index + 1].slug if index + 1 < len(articles) else ""
-        if (related, previous_slug, next_slug) != (
-            article.related_slugs,
-            article.previous_slug,
-            article.next_slug,
-        ):
-            Article.objects.filter(pk=article.pk).update(
-                related_slugs=related, previous_slug=previous_slug, next_slug=next_slug
-            )
-    newest_first = articles[::-1]
-    for page in Page.objects.published().filter(section=Page.Section.SERVICES):
-        related = [a.slug for a in newest_first if page.service in a.services][:3]
-        if related != page.related_slugs:
-            Page.objects.filter(pk=page.pk).update(related_slugs=related)
 
 
 def _set_tags(article, names):
@@ -432,13 +452,19 @@ def _set_tags(article, names):
 
 def sync_content(content_dir=None):
     """Bring the database in line with the files. Returns a SyncReport; never raises for a
-    broken file (its errors are in the report) so one bad file cannot stop the others."""
+    broken file (its errors are in the report) so one bad file cannot stop the others.
+
+    Only what changed is written: an unchanged file is recognised by its hash without being
+    parsed, and an edit re-links only the articles it can affect."""
     content_dir = Path(content_dir or settings.CONTENT_DIR)
     report = SyncReport()
+    stored_articles, stored_pages = _Stored(Article), _Stored(Page)
     articles, broken_articles = _parse_folder(
-        content_dir / "articles", content_dir, parse_article, report
+        content_dir / "articles", content_dir, parse_article, stored_articles, report
     )
-    pages, broken_pages = _parse_folder(content_dir / "pages", content_dir, parse_page, report)
+    pages, broken_pages = _parse_folder(
+        content_dir / "pages", content_dir, parse_page, stored_pages, report
+    )
 
     valid_articles = []
     for item in articles:
@@ -451,30 +477,209 @@ def sync_content(content_dir=None):
         valid_articles.append((item, extra))
 
     with transaction.atomic():
+        changed = set()
         for item, extra in valid_articles:
             try:
-                article, changed = _save(Article, item, report, extra)
+                article = _save(Article, item, stored_articles, report, extra)
             except ContentError as error:
                 report.errors.append(error)
                 continue
-            if changed:
+            if article:
                 _set_tags(article, item["tags"])
+                changed.add(article.slug)
         for item in pages:
             try:
-                _save(Page, item, report)
+                _save(Page, item, stored_pages, report)
             except ContentError as error:
                 report.errors.append(error)
-        _unpublish_missing(
-            Article, [i["fields"]["slug"] for i, _ in valid_articles], broken_articles, report
-        )
-        _unpublish_missing(Page, [i["fields"]["slug"] for i in pages], broken_pages, report)
-        if report.changed:
-            _link_content()
+        kept = [item["fields"]["slug"] for item, _ in valid_articles]
+        changed.update(_unpublish_missing(Article, stored_articles, kept, broken_articles, report))
+        kept = [item["fields"]["slug"] for item in pages]
+        _unpublish_missing(Page, stored_pages, kept, broken_pages, report)
+        report.relinked = _link_content(changed)
         # Every sync, changed or not: the first one after the index's migration fills it.
         search.update_index()
         # Cached pages go stale once the new content is visible to other connections.
         transaction.on_commit(version.start_new)
     return report
+
+
+# --- Linking ------------------------------------------------------------------------------
+
+# An article's related articles are the RELATED ones sharing the most with it, a shared tag
+# counting TAG_WEIGHT and a shared service SERVICE_WEIGHT; between equals, the newest.
+RELATED = 3
+TAG_WEIGHT = 2
+SERVICE_WEIGHT = 1
+# RelatedIndex lists every combination of an article's tags and services: 2**INDEXED_KEYS at
+# most. An article with more is compared with every article instead.
+INDEXED_KEYS = 8
+
+
+class RelatedIndex:
+    """Finds each article's related articles without comparing it with every other one.
+
+    Articles are numbered newest first (the same day: by slug). For every combination of an
+    article's tags and services, a list holds the articles having all of them, in that order.
+    An article's related ones are found by walking the lists of its own combinations, the
+    heaviest first: an article that shares exactly combination C with it scores exactly C's
+    weight, and sits in C's list in date order, so each walk stops after the first few of
+    those, and the walks stop once three articles score more than any combination left.
+
+    A single list per tag would not do: with a few popular tags (a clinic's blog has them),
+    every article shares one with a large part of the others, and scoring those grows with
+    the square of the number of articles (bench/RESULTS.md)."""
+
+    def __init__(self, articles):
+        """`articles`: (tag ids, services) for each article, newest first."""
+        self.tags = [frozenset(tags) for tags, _ in articles]
+        self.services = [frozenset(services) for _, services in articles]
+        self.keys = [
+            tuple(
+                sorted(
+                    [(TAG_WEIGHT, "tag", tag) for tag in tags]
+                    + [(SERVICE_WEIGHT, "service", service) for service in services]
+                )
+            )
+            for tags, services in zip(self.tags, self.services, strict=True)
+        ]
+        self.lists = defaultdict(list)
+        self.wide = []  # articles with more than INDEXED_KEYS tags and services
+        self._heaviest_first = {}
+        for number, keys in enumerate(self.keys):
+            if len(keys) > INDEXED_KEYS:
+                self.wide.append(number)
+                continue
+            for size in range(1, len(keys) + 1):
+                for combination in combinations(keys, size):
+                    self.lists[combination].append(number)
+
+    def score(self, one, other):
+        return TAG_WEIGHT * len(self.tags[one] & self.tags[other]) + SERVICE_WEIGHT * len(
+            self.services[one] & self.services[other]
+        )
+
+    def related(self, number):
+        """The numbers of the articles most related to article `number`, best first."""
+        best = []  # (score, -number) of the best found so far: a heap, the worst first
+
+        def keep(score, other):
+            (heapq.heappush if len(best) < RELATED else heapq.heappushpop)(best, (score, -other))
+
+        keys = self.keys[number]
+        if len(keys) > INDEXED_KEYS:
+            others = range(len(self.tags))
+        else:
+            others = self.wide
+            for weight, combination in self._by_weight(keys):
+                if len(best) == RELATED and best[0][0] > weight:
+                    break  # three articles score more than any combination left
+                for other in self.lists.get(combination, ()):
+                    if len(best) == RELATED and best[0] > (weight, -other):
+                        break  # older than three that score as much
+                    if other != number and self.score(number, other) == weight:
+                        keep(weight, other)
+        for other in others:
+            score = self.score(number, other)
+            if score and other != number:
+                keep(score, other)
+        return [-negated for _, negated in heapq.nlargest(RELATED, best)]
+
+    def neighbours(self, number):
+        """The articles sharing a tag or a service with article `number`."""
+        found = set(self.wide)
+        for key in self.keys[number]:
+            found.update(self.lists.get((key,), ()))
+        return found
+
+    def _by_weight(self, keys):
+        found = self._heaviest_first.get(keys)
+        if found is None:
+            found = sorted(
+                (
+                    (sum(weight for weight, _, _ in combination), combination)
+                    for size in range(1, len(keys) + 1)
+                    for combination in combinations(keys, size)
+                ),
+                key=lambda weighed: -weighed[0],
+            )
+            self._heaviest_first[keys] = found
+        return found
+
+
+def _link_content(changed):
+    """Related articles and previous/next for the published articles, and each service page's
+    newest articles; a row is written only if its links change. Returns the slugs of the
+    articles whose related ones were worked out again.
+
+    `changed`: the slugs of the articles this sync created, edited or unpublished. An article's
+    related list can change only if one of them is in it or could now be: so only those, the
+    articles listing one, and the articles sharing a tag or service with one are worked out
+    again. An article whose date has come since the last sync counts as changed."""
+    visible = Article.objects.published()
+    rows = sorted(
+        visible.values_list(
+            "pk", "slug", "published_on", "services", "related_slugs", "previous_slug",
+            "next_slug", named=True,
+        ),
+        key=lambda row: (-row.published_on.toordinal(), row.slug),
+    )  # fmt: skip
+    slugs = [row.slug for row in rows]
+    # Previous is the next older article, next the next newer one.
+    chain = [
+        (slugs[n + 1] if n + 1 < len(slugs) else "", slugs[n - 1] if n else "")
+        for n in range(len(slugs))
+    ]
+    # Every published article but a site's only one has a previous or a next article, and an
+    # article that leaves the site loses both (below): one with neither has just come.
+    changed = set(changed)
+    if len(rows) > 1:
+        changed.update(row.slug for row in rows if not (row.previous_slug or row.next_slug))
+    relink, index = set(), None
+    if changed:
+        tags = defaultdict(set)
+        through = Article.tags.through.objects.filter(article__in=visible)
+        for article_id, tag_id in through.values_list("article_id", "tag_id"):
+            tags[article_id].add(tag_id)
+        index = RelatedIndex([(tags[row.pk], row.services) for row in rows])
+        for number, row in enumerate(rows):
+            if row.slug in changed:
+                relink |= {number, *index.neighbours(number)}
+            elif changed.intersection(row.related_slugs):
+                relink.add(number)
+    updates = []
+    for number, row in enumerate(rows):
+        related = (
+            [slugs[other] for other in index.related(number)]
+            if number in relink
+            else row.related_slugs
+        )
+        links = (related, *chain[number])
+        if links != (row.related_slugs, row.previous_slug, row.next_slug):
+            updates.append(Article(pk=row.pk, **dict(zip(LINK_FIELDS, links, strict=True))))
+    Article.objects.bulk_update(updates, LINK_FIELDS, batch_size=500)
+    # An article that left the site (unpublished, or dated later) keeps no links, so that it is
+    # linked afresh if it comes back.
+    left = changed.difference(slugs)
+    if left:
+        Article.objects.filter(slug__in=left).exclude(previous_slug="", next_slug="").update(
+            related_slugs=[], previous_slug="", next_slug=""
+        )
+    _link_service_pages(rows)
+    return sorted(slugs[number] for number in relink)
+
+
+LINK_FIELDS = ["related_slugs", "previous_slug", "next_slug"]
+
+
+def _link_service_pages(rows):
+    """Each service page's newest articles about its service (`rows`: newest first)."""
+    service_pages = Page.objects.published().filter(section=Page.Section.SERVICES)
+    for page in service_pages.only("pk", "service", "related_slugs"):
+        about = (row.slug for row in rows if page.service in row.services)
+        related = list(islice(about, RELATED))
+        if related != page.related_slugs:
+            Page.objects.filter(pk=page.pk).update(related_slugs=related)
 
 
 def content_signature(content_dir=None):

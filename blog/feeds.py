@@ -33,7 +33,7 @@ class LatestArticles(Feed):
         return "Articles on treatment-resistant depression, Spravato (esketamine) and TMS."
 
     def items(self):
-        return Article.objects.published()[:20]
+        return Article.objects.published().prefetch_related("tags")[:20]
 
     def item_title(self, item):
         return item.title

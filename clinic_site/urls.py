@@ -1,24 +1,17 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
-from blog import pages
-from blog.sitemaps import SITEMAPS
+from blog import pages, sitemaps
 
 from . import views
-from .cache import public_page
 
 # Staff pages and the files for crawlers: one address, in English.
 urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots"),
-    path(
-        "sitemap.xml",
-        public_page(query={"p": r"[1-9][0-9]{0,3}"})(sitemap),  # ?p=2: its second page
-        {"sitemaps": SITEMAPS},
-        name="sitemap",
-    ),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
+    path("sitemap-<slug:section>.xml", sitemaps.section_sitemap, name="sitemap-section"),
     path(settings.ADMIN_URL_PATH, admin.site.urls),
 ]
 
