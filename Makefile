@@ -97,13 +97,14 @@ export BENCH_DATABASE_URL BENCH_REDIS_URL
 
 ## make bench: Lighthouse, the triage list at 100,000 rows, the form's POST throughput, the
 ## e-mail workers' drain rate (PostgreSQL), the public pages' requests a second, a cached
-## article through nginx and the content sync at 10 to 5,000 articles, on both configurations
-## (results in bench/RESULTS.md; not part of `make test`)
+## article through nginx, the content sync, and search and memory at 10 to 5,000 articles, on
+## both configurations (results in bench/RESULTS.md; not part of `make test`)
 bench: $(VENV)/.dev bench/node_modules/.installed
 	@bin/need wrk wrk
 	$(BIN)/python bench/throughput.py
 	$(BIN)/python bench/edge_cache.py
 	$(BIN)/python bench/growth_content.py --write
+	$(BIN)/python bench/growth.py
 	$(BIN)/python bench/admin_changelist.py
 	$(BIN)/python bench/reply_report.py
 	$(BIN)/python bench/post_throughput.py
@@ -119,6 +120,7 @@ lint: $(VENV)/.dev
 	$(BIN)/python bin/lint-migrations
 	DJANGO_DEBUG= DJANGO_SECRET_KEY=check-deploy-$$(date +%s)-a-long-random-enough-value-for-the-check \
 		APPOINTMENT_NOTIFY_EMAILS=front-desk@example.org RATE_LIMIT_TRUSTED_PROXIES=1 \
+		DJANGO_ALLOWED_HOSTS=clinic.example SITE_URL=https://clinic.example \
 		$(MANAGE) check --deploy --fail-level WARNING
 
 ## make messages: after changing the site's words, bring locale/es/LC_MESSAGES/django.po up to

@@ -4,6 +4,7 @@ from urllib.parse import parse_qsl
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, OuterRef
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
+from clinic_site.cache import public_page, slot
 from clinic_site.clinic import Service
 from clinic_site.http import error_page
 
@@ -31,14 +33,21 @@ THANKS_SALT = "appointments.thanks"
 THANKS_SECONDS = 3600
 
 
+def _visitor_fields(request):
+    """Each visitor's own CSRF token and form token, filled into the kept blank form."""
+    return {"csrf": get_token(request), "form_token": new_form_token()}
+
+
 @sensitive_post_parameters()
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
+@public_page(query={"service": "|".join(Service.values)}, per_visitor=_visitor_fields)
 def contact(request):
     if request.method == "POST":
         return _submit(request)
-    initial = {"form_token": new_form_token()}
-    context = {}
+    # The blank form, the same for everyone but for the two tokens (slots).
+    initial = {"form_token": slot("form_token")}
+    context = {"csrf_token": slot("csrf")}
     if request.GET.get("service") in Service.values:
         initial["service"] = request.GET["service"]
         # Switching language keeps the treatment chosen (a known value, nothing typed).

@@ -59,6 +59,7 @@ def production_server(own_database=False, **extra_env):
         "DJANGO_STATIC_ROOT": f"{tmp}/static",
         "DATABASE_URL": sqlite if own_database else os.environ.get("DATABASE_URL", sqlite),
         "PORT": str(port),
+        "SITE_URL": f"http://127.0.0.1:{port}",
         "PYTHON": sys.executable,
         **extra_env,
     }

@@ -28,10 +28,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from markdown.treeprocessors import Treeprocessor
 
-from clinic_site.cache import bump_content_version
 from clinic_site.clinic import get_clinic
 
-from . import images
+from . import images, search, version
 from .front_matter import ArticleFrontMatter, PageFrontMatter
 from .models import Article, Page, Tag
 
@@ -498,9 +497,10 @@ def sync_content(content_dir=None):
         kept = [item["fields"]["slug"] for item in pages]
         _unpublish_missing(Page, stored_pages, kept, broken_pages, report)
         report.relinked = _link_content(changed)
-        # Cached pages (and each process's search index) are dropped once the new content is
-        # visible to other connections.
-        transaction.on_commit(bump_content_version)
+        # Every sync, changed or not: the first one after the index's migration fills it.
+        search.update_index()
+        # Cached pages go stale once the new content is visible to other connections.
+        transaction.on_commit(version.start_new)
     return report
 
 

@@ -1,5 +1,6 @@
 from datetime import datetime, time
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils import timezone
@@ -11,13 +12,22 @@ from .models import Article
 
 
 class LatestArticles(Feed):
+    """Links are absolute on settings.SITE_URL, whatever Host the feed was asked under."""
+
     description_template = None
+    url_name = "blog:rss"
 
     def title(self):
         return f"{get_clinic().name}: articles"
 
     def link(self):
-        return reverse("blog:list")
+        return settings.SITE_URL + reverse("blog:list")
+
+    def feed_url(self):
+        return settings.SITE_URL + reverse(self.url_name)
+
+    def item_link(self, item):
+        return settings.SITE_URL + item.get_absolute_url()
 
     def description(self):
         return "Articles on treatment-resistant depression, Spravato (esketamine) and TMS."
@@ -46,6 +56,7 @@ class LatestArticles(Feed):
 
 class LatestArticlesAtom(LatestArticles):
     feed_type = Atom1Feed
+    url_name = "blog:atom"
 
     def subtitle(self):
         return self.description()

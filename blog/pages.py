@@ -17,7 +17,7 @@ def home(request):
         {
             "services": Page.objects.published().filter(section=Page.Section.SERVICES),
             "latest": Article.objects.published().cards()[:3],
-            "jsonld": clinic_jsonld(request),
+            "jsonld": clinic_jsonld(),
         },
     )
 

@@ -1,73 +1,152 @@
-"""Full-text search over published articles, with title matches ranked first.
+"""Full-text search over the published articles: one index in the site's database, which the
+content sync keeps in line with the articles (`update_index`) and every worker and host reads.
 
-Each process keeps the published articles in an in-memory SQLite FTS5 table (porter stemming),
-built once per content version (clinic_site.cache.kept_for_content): a search is a query in the
-process's own memory, with no round trip to the database, on SQLite and on PostgreSQL alike, so
-both configurations find the same articles. What a visitor typed is never kept: only the
-articles are. The index holds every published article's title and text; for a clinic's blog
-(tens or hundreds of articles) that is a few megabytes a process at most.
+Both databases find the same articles for the same words, because the words are made into
+terms here, once, for the articles and for a search alike (`_terms`: lower case, accents
+dropped, English stems from the Snowball stemmer that PostgreSQL's own English search uses), and
+each database indexes those terms as given: SQLite in an FTS5 table, PostgreSQL in a tsvector
+column with a GIN index. An article matches when it holds every word searched for; a word of
+three letters or more also matches as the start of a term ("depress" finds "depression").
+
+Results: the articles whose title holds every word first, then the others, newest first in each
+(the article list's order). A row's key is its article's date and id in one number, so "newest
+first" is the order of the index itself: a search reads at most CAP + 1 matches, whether a word
+is in ten articles or in all of them, and counts no further ("More than 100 articles found").
+
+Nothing a visitor typed is kept: no table, cache or log holds a search.
 """
 
 import re
-import sqlite3
-import threading
+import unicodedata
+from datetime import date
+from functools import lru_cache
 
+import snowballstemmer
+from django.db import connection
 from django.utils import timezone
-
-from clinic_site.cache import kept_for_content
 
 from .models import Article
 
-WORD_RE = re.compile(r"\w+", re.UNICODE)
+CAP = 100
+MAX_WORDS = 12
+# A row's key: the article's date and id in one number that is smallest for the newest (both
+# indexes read their rows fastest in ascending order, and stop at the LIMIT).
+ID_SPACE = 10**9
+AFTER_ALL_DATES = date.max.toordinal() + 1
+WORD_RE = re.compile(r"[^\W_]{1,100}")
+STEMMER = snowballstemmer.stemmer("english")
+# A term of the title is stored twice: as itself, and marked with this, so that "in the title"
+# is a term of its own in either index.
+IN_TITLE = "_"
+
+SQL = {
+    "sqlite": {
+        "present": "SELECT rowid, hash FROM blog_search",
+        "delete": "DELETE FROM blog_search WHERE rowid = %s",
+        "insert": "INSERT INTO blog_search (rowid, hash, terms) VALUES (%s, %s, %s)",
+        "search": (
+            "SELECT * FROM (SELECT 0 AS part, rowid AS key, hash FROM blog_search"
+            " WHERE blog_search MATCH %s AND rowid >= %s ORDER BY rowid LIMIT %s)"
+            " UNION ALL"
+            " SELECT * FROM (SELECT 1, rowid, hash FROM blog_search"
+            " WHERE blog_search MATCH %s AND rowid >= %s ORDER BY rowid LIMIT %s)"
+            " ORDER BY part, key"
+        ),
+    },
+    "postgresql": {
+        "present": "SELECT key, hash FROM blog_search",
+        "delete": "DELETE FROM blog_search WHERE key = %s",
+        "insert": (
+            "INSERT INTO blog_search (key, hash, terms)"
+            " VALUES (%s, %s, array_to_tsvector(%s::text[]))"
+        ),
+        # PostgreSQL picks per word: the GIN index for a rare one, the key's index (stopping
+        # at the LIMIT) for a common one.
+        "search": (
+            "(SELECT 0 AS part, key, hash FROM blog_search WHERE terms @@ %s::tsquery"
+            " AND key >= %s ORDER BY key LIMIT %s)"
+            " UNION ALL"
+            " (SELECT 1, key, hash FROM blog_search WHERE terms @@ %s::tsquery"
+            " AND key >= %s ORDER BY key LIMIT %s)"
+            " ORDER BY part, key"
+        ),
+    },
+}
 
 
-def search_ids(query):
-    """Ids of published articles matching `query`, title matches first, then by relevance."""
-    words = WORD_RE.findall(query.lower())[:12]
-    if not words:
+def _key(pk, published_on):
+    return (AFTER_ALL_DATES - published_on.toordinal()) * ID_SPACE + ID_SPACE - 1 - pk
+
+
+def _article(key):
+    return ID_SPACE - 1 - key % ID_SPACE
+
+
+def _terms(text, stem=STEMMER.stemWord):
+    """The terms of `text`, as both the index and a search see them."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    if not text.isascii():
+        text = "".join(char for char in text if not unicodedata.combining(char))
+    return [stem(word) for word in WORD_RE.findall(text)]
+
+
+def search(query, limit=CAP + 1):
+    """The published articles matching every word of `query`, title matches first, then
+    newest first, at most `limit` of them: (id, version) pairs, where the version changes
+    whenever what the article's card shows may have."""
+    terms = list(dict.fromkeys(_terms(query)))[:MAX_WORDS]
+    if not terms:
         return []
-    return kept_for_content("search-index", build_index).search(words, timezone.localdate())
-
-
-def build_index():
-    """The index of the articles published now or later (an article dated tomorrow shows from
-    tomorrow on, without a new content version)."""
-    return Index(
-        Article.objects.filter(is_published=True).values_list(
-            "pk", "title", "body_text", "published_on"
+    # Not after today: an article dated tomorrow is found from tomorrow on.
+    first = (AFTER_ALL_DATES - timezone.localdate().toordinal()) * ID_SPACE
+    if connection.vendor == "postgresql":
+        title, every = (
+            " & ".join(f"'{mark}{t}'" + (":*" if len(t) >= 3 else "") for t in terms)
+            for mark in (IN_TITLE, "")
         )
-    )
-
-
-class Index:
-    def __init__(self, rows):
-        # One connection, shared by the process's threads under a lock (a query takes tens of
-        # microseconds); gunicorn's sync workers have one thread anyway.
-        self.db = sqlite3.connect(":memory:", check_same_thread=False)
-        self.lock = threading.Lock()
-        self.db.execute(
-            "CREATE VIRTUAL TABLE articles USING fts5(title, body, published_on UNINDEXED,"
-            " tokenize = 'porter unicode61 remove_diacritics 2')"
+        params = [title, first, limit, f"{every} & !({title})", first, limit]
+    else:
+        title, every = (
+            " ".join(f'"{mark}{t}"' + ("*" if len(t) >= 3 else "") for t in terms)
+            for mark in (IN_TITLE, "")
         )
-        self.db.executemany(
-            "INSERT INTO articles (rowid, title, body, published_on) VALUES (?, ?, ?, ?)",
-            [(pk, title, body, published.isoformat()) for pk, title, body, published in rows],
+        params = [title, first, limit, f"({every}) NOT ({title})", first, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(SQL[connection.vendor]["search"], params)
+        return [(_article(key), f"{key}-{h}") for _part, key, h in cursor.fetchmany(limit)]
+
+
+def update_index():
+    """Bring the index in line with the published articles, writing only the rows of articles
+    added, changed or unpublished since the last run (all of them on the first run). Runs in
+    sync_content's transaction, so a search sees the old content or the new, never a mix."""
+    articles = Article.objects.filter(is_published=True)
+    wanted = {
+        _key(pk, published_on): source_hash
+        for pk, published_on, source_hash in articles.values_list(
+            "pk", "published_on", "source_hash"
         )
-
-    def search(self, words, today):
-        sql = (
-            "SELECT rowid, rowid IN (SELECT rowid FROM articles WHERE articles MATCH ?) AS in_title"
-            " FROM articles WHERE articles MATCH ? AND published_on <= ?"
-            " ORDER BY in_title DESC, bm25(articles, 10.0, 1.0), published_on DESC"
-        )
-        with self.lock:
-            rows = self.db.execute(
-                sql, [_fts_query(words, "title"), _fts_query(words), today.isoformat()]
-            ).fetchall()
-        return [row[0] for row in rows]
-
-
-def _fts_query(words, column=None):
-    # Each word is quoted, so nothing a visitor types is read as FTS5 syntax; * matches prefixes.
-    terms = " ".join('"{}"*'.format(word.replace('"', '""')) for word in words)
-    return f"{column} : ({terms})" if column else terms
+    }
+    sql = SQL[connection.vendor]
+    with connection.cursor() as cursor:
+        cursor.execute(sql["present"])
+        present = dict(cursor.fetchall())
+        gone = [[key] for key, h in present.items() if wanted.get(key) != h]
+        cursor.executemany(sql["delete"], gone)
+        new = [_article(key) for key, h in wanted.items() if present.get(key) != h]
+        # Each word stemmed once in this run: the same words recur in every article.
+        stem = lru_cache(maxsize=None)(STEMMER.stemWord)
+        rows = []
+        for pk, published_on, source_hash, title, body in articles.filter(pk__in=new).values_list(
+            "pk", "published_on", "source_hash", "title", "body_text"
+        ):
+            in_title = set(_terms(title, stem))
+            terms = sorted(in_title | set(_terms(body, stem)) | {IN_TITLE + t for t in in_title})
+            # FTS5 takes text, split at spaces; PostgreSQL an array.
+            text_or_array = " ".join(terms) if connection.vendor == "sqlite" else terms
+            rows.append([_key(pk, published_on), source_hash, text_or_array])
+        cursor.executemany(sql["insert"], rows)
+        if connection.vendor == "postgresql" and (gone or rows):
+            # The planner's statistics, for its choice of index per word: a bulk change would
+            # otherwise wait for autovacuum's next pass.
+            cursor.execute("ANALYZE blog_search")

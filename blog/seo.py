@@ -1,5 +1,6 @@
 """Structured data (schema.org JSON-LD) for articles."""
 
+from django.conf import settings
 from django.templatetags.static import static
 
 from clinic_site.clinic import get_clinic
@@ -11,9 +12,9 @@ def _person_or_clinic(name, clinic):
     return {"@type": "Person", "name": name}
 
 
-def article_jsonld(article, request):
+def article_jsonld(article):
     clinic = get_clinic()
-    url = request.build_absolute_uri(article.get_absolute_url())
+    url = settings.SITE_URL + article.get_absolute_url()
     data = {
         "@context": "https://schema.org",
         "@type": ["BlogPosting", "MedicalWebPage"],
@@ -26,7 +27,7 @@ def article_jsonld(article, request):
         "publisher": {
             "@type": "MedicalClinic",
             "name": clinic.name,
-            "url": request.build_absolute_uri("/"),
+            "url": settings.SITE_URL + "/",
         },
         "dateModified": article.modified_on.isoformat(),
         "wordCount": article.word_count,
@@ -40,5 +41,5 @@ def article_jsonld(article, request):
         data["lastReviewed"] = article.reviewed_on.isoformat()
     if article.hero:
         largest = article.hero["sources"]["jpeg"][-1]["path"]
-        data["image"] = request.build_absolute_uri(static(largest))
+        data["image"] = settings.SITE_URL + static(largest)
     return data

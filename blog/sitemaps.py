@@ -9,6 +9,7 @@ sync and kept in the shared cache (every host's) until the next sync.
 import hashlib
 import logging
 from functools import partial, wraps
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
@@ -20,8 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from clinic_site.cache import content_version, public_page
+from clinic_site.cache import public_page
 
+from . import version
 from .models import Article, Page, Tag
 
 logger = logging.getLogger(__name__)
@@ -41,14 +43,13 @@ def rendered_once(view, query=()):
     def wrapped(request, *args, **kwargs):
         if settings.DEBUG:  # in development an edited file shows on reload
             return view(request, *args, **kwargs)
-        url = (
-            request.build_absolute_uri(request.path)
-            + "?"
-            + "&".join(f"{name}={request.GET.get(name, '')}" for name in query)
+        # Not the Host: links come from SITE_URL (BothLanguages), the same under every host.
+        url = f"{request.scheme}:{request.path}?" + "&".join(
+            f"{name}={request.GET.get(name, '')}" for name in query
         )
         try:
             digest = hashlib.sha256(url.encode()).hexdigest()
-            key = f"rendered:{content_version()}:{timezone.localdate()}:{digest}"
+            key = f"rendered:{version.current()}:{timezone.localdate()}:{digest}"
             kept = cache.get(key)
         except Exception:
             logger.exception("Shared cache unavailable: %s rendered afresh", request.path)
@@ -70,11 +71,18 @@ def rendered_once(view, query=()):
 
 
 class BothLanguages(Sitemap):
-    """Each page at its English and its Spanish address, each naming the other (hreflang)."""
+    """Each page at its English and its Spanish address, each naming the other (hreflang), on
+    settings.SITE_URL whatever Host the sitemap was asked under."""
 
     i18n = True
     alternates = True
     x_default = True
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme
+
+    def get_domain(self, site=None):
+        return urlsplit(settings.SITE_URL).netloc
 
     def url_count(self):
         items = self.items()
@@ -152,8 +160,9 @@ def _sitemap_or_index(request):
     return sitemap_views.index(request, SITEMAPS, sitemap_url_name="sitemap-section")
 
 
-# Django's sitemap views read the page number from `p`.
-sitemap = public_page(rendered_once(_sitemap_or_index, query=["p"]))
-section_sitemap = public_page(
+# Django's sitemap views read the page number from `p`: ?p=2 is a page of its own.
+PAGES = {"p": r"[1-9][0-9]{0,3}"}
+sitemap = public_page(query=PAGES)(rendered_once(_sitemap_or_index, query=["p"]))
+section_sitemap = public_page(query=PAGES)(
     rendered_once(partial(sitemap_views.sitemap, sitemaps=SITEMAPS), query=["p"])
 )

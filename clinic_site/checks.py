@@ -3,9 +3,11 @@
 them; `make lint` fails on them."""
 
 import ipaddress
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
+from django.http.request import split_domain_port, validate_host
 
 
 @register()
@@ -89,5 +91,25 @@ def gunicorn_reachable_only_by_the_proxy(app_configs, **kwargs):
             "or let a firewall admit only the proxy to HOST:PORT and then set "
             'GUNICORN_BEHIND_PROXY_ONLY=1 (docs/deployment.md, "Behind a proxy").',
             id="clinic.W004",
+        )
+    ]
+
+
+@register()
+def site_url_is_the_sites_own(app_configs, **kwargs):
+    # Pages build every absolute link (canonical, hreflang, sitemap, feeds) from SITE_URL, not
+    # from the Host header, so that one cached page serves every address (clinic_site/cache.py).
+    site = urlsplit(settings.SITE_URL)
+    domain, _port = split_domain_port(site.netloc)
+    https_only = settings.SECURE_SSL_REDIRECT and site.scheme != "https"
+    if validate_host(domain, settings.ALLOWED_HOSTS) and not https_only:
+        return []
+    return [
+        Warning(
+            f"SITE_URL ({settings.SITE_URL}) is not an address this site serves: every page's "
+            "canonical and language links, the sitemap and the feeds point there.",
+            hint="Set SITE_URL to the public address patients use, e.g. https://example.org "
+            "(its host in DJANGO_ALLOWED_HOSTS; https when the site redirects to HTTPS).",
+            id="clinic.W005",
         )
     ]

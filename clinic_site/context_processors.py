@@ -60,6 +60,9 @@ def clinic(request):
         "nav_items": _links(request, NAV),
         "footer_links": _links(request, FOOTER_LINKS),
         "languages": languages(request),
+        # Absolute links (canonical, hreflang) name the site's own address, never the Host
+        # header: a page is the same whichever address it was asked for (clinic_site/cache.py).
+        "site_url": settings.SITE_URL,
         # The clinic's texts (content/) are English until a clinician reviews a translation:
         # pages in another language mark them lang="en".
         "content_in_english": get_language() != "en",

@@ -1,5 +1,7 @@
 """Structured data (schema.org JSON-LD) for the clinic itself."""
 
+from django.conf import settings
+
 from .clinic import get_clinic
 
 
@@ -15,13 +17,13 @@ def _opening_hours(clinic):
     ]
 
 
-def clinic_jsonld(request):
+def clinic_jsonld():
     clinic = get_clinic()
     return {
         "@context": "https://schema.org",
         "@type": "MedicalClinic",
         "name": clinic.name,
-        "url": request.build_absolute_uri("/"),
+        "url": settings.SITE_URL + "/",
         "telephone": clinic.phone_e164,
         "medicalSpecialty": "Psychiatric",
         "address": {

@@ -187,11 +187,6 @@ else:
         }
     }
 
-# The site header and footer, rendered once per path in each process ({% cache %} in base.html).
-CACHES["template_fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-    "LOCATION": "template-fragments",
-}
 
 # --- Auth and the staff admin ---------------------------------------------------------------
 
@@ -397,10 +392,13 @@ PAGE_CACHE_SECONDS = int(os.environ.get("PAGE_CACHE_SECONDS", "300"))
 PAGE_CACHE_VERSION_CHECK_SECONDS = float(os.environ.get("PAGE_CACHE_VERSION_CHECK_SECONDS", "1"))
 # Pages each process also keeps in its own memory, in front of the shared cache.
 PAGE_CACHE_LOCAL_PAGES = int(os.environ.get("PAGE_CACHE_LOCAL_PAGES", "200"))
+# What cached pages are keyed by: the blog's content version, new after every content sync.
+PAGE_CACHE_CONTENT_VERSION = "blog.version.current"
 if DEBUG:
     # An edited content file shows on the next page load, without a restart.
     MIDDLEWARE.append("blog.middleware.ContentReloadMiddleware")
-# The public address of the site, for links in e-mails and canonical URLs outside a request.
+# The public address of the site (scheme and host): absolute links on pages (canonical,
+# hreflang, sitemap, feeds) and in e-mails use it, whatever Host a request was sent with.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Appointment requests -------------------------------------------------------------------

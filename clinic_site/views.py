@@ -26,7 +26,7 @@ def robots_txt(request):
     lines = [
         "User-agent: *",
         *thanks,
-        f"Sitemap: {request.build_absolute_uri(reverse('sitemap'))}",
+        f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}",
     ]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 

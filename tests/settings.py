@@ -32,3 +32,6 @@ PAGE_CACHE_VERSION_CHECK_SECONDS = 0
 # locked") instead of waiting their turn as they do in WAL mode.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}  # noqa: F405
+
+# The site's public address, as the test client asks for it (canonical links, sitemap, feeds).
+SITE_URL = "https://testserver"

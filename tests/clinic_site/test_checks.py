@@ -25,6 +25,8 @@ def configured(settings):
     settings.SECRET_KEY_FALLBACKS = []
     settings.GUNICORN_HOST = "127.0.0.1"
     settings.GUNICORN_BEHIND_PROXY_ONLY = False
+    settings.ALLOWED_HOSTS = ["clinic.example"]
+    settings.SITE_URL = "https://clinic.example"
     return settings
 
 
@@ -35,6 +37,15 @@ def test_a_configured_production_reports_none_of_ours(configured):
 def test_no_staff_address_is_reported(configured):
     configured.APPOINTMENT_NOTIFY_EMAILS = []
     assert "clinic.W001" in reported()
+
+
+@pytest.mark.parametrize(
+    "site_url", ["https://elsewhere.example", "http://clinic.example", "https://127.0.0.1:8000"]
+)
+def test_a_site_url_the_site_does_not_serve_is_reported(configured, site_url):
+    configured.SECURE_SSL_REDIRECT = True
+    configured.SITE_URL = site_url
+    assert "clinic.W005" in reported()
 
 
 def test_proxy_trusted_with_no_proxy_counted_is_reported(configured):
@@ -110,3 +121,4 @@ def test_check_deploy_tells_the_operator_what_to_set(tmp_path):
     assert "(clinic.W001) APPOINTMENT_NOTIFY_EMAILS is empty" in output
     assert "(clinic.W002)" in output and "Set RATE_LIMIT_TRUSTED_PROXIES" in output
     assert "(clinic.W003)" in output
+    assert "(clinic.W005) SITE_URL (http://127.0.0.1:8000)" in output

@@ -10,7 +10,6 @@ import pytest
 from django.core import mail
 
 from appointments.notify import queue_emails, send_due
-from clinic_site import cache as page_cache
 from tests.appointments.factories import make_request
 
 pytestmark = pytest.mark.django_db
@@ -18,9 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _content(site_content):
-    page_cache._local.reset()
-    yield
-    page_cache._local.reset()
+    return site_content
 
 
 def crisis_box(client, url):

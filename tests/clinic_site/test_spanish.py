@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from clinic_site import cache as page_cache
 from clinic_site.clinic import get_clinic
 
 pytestmark = pytest.mark.django_db
@@ -16,9 +15,7 @@ ARTICLE = "/blog/esketamine-therapy-for-treatment-resistant-depression/"
 
 @pytest.fixture(autouse=True)
 def _content(site_content):
-    page_cache._local.reset()
-    yield site_content
-    page_cache._local.reset()
+    return site_content
 
 
 def html_of(client, url):

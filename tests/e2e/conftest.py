@@ -103,8 +103,12 @@ def site_server(django_db_setup, django_db_blocker):
     plain_http.enable()
     with django_db_blocker.unblock():
         server = LiveServer("localhost")
+    # Pages name the site's own address in their absolute links (canonical, hreflang).
+    own_address = override_settings(SITE_URL=server.url)
+    own_address.enable()
     yield server
     server.stop()
+    own_address.disable()
     plain_http.disable()
 
 
