@@ -11,6 +11,7 @@ import os
 import shutil
 import sqlite3
 import stat
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -166,6 +167,28 @@ def test_a_new_host_restores_into_an_empty_database(tmp_path, capsys):
     assert set(kept.emails.values_list("state", flat=True)) == {"held"}
 
 
+def test_restoring_the_backup_from_before_a_release_drops_the_tables_it_added(tmp_path, capsys):
+    """The usual restore: a release went wrong, and the backup taken before it comes back. A
+    table the release added (here one referring to the requests) must not stop it, nor be left
+    behind for the release's `migrate` to trip over."""
+    kept = new_request()
+    backup = back_up(tmp_path, capsys)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE later_release_reminder (id integer PRIMARY KEY, request_id bigint"
+            " NOT NULL REFERENCES appointments_appointmentrequest (id))"
+        )
+        cursor.execute("INSERT INTO later_release_reminder VALUES (1, %s)", [kept.pk])
+
+    try:
+        call_command("restore", str(backup))
+        assert "later_release_reminder" not in connection.introspection.table_names()
+        assert references() == {kept.reference}
+    finally:  # should the restore fail, the test database must still empty itself
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS later_release_reminder")
+
+
 def test_a_damaged_backup_changes_nothing(tmp_path, capsys):
     kept = new_request()
     backup = back_up(tmp_path, capsys)
@@ -176,6 +199,19 @@ def test_a_damaged_backup_changes_nothing(tmp_path, capsys):
     with pytest.raises(CommandError, match="cannot be read"):
         call_command("restore", str(backup), "--force")
     assert references() == before and kept.reference in before
+
+
+def test_restore_asks_to_purge_what_the_backup_brought_back(tmp_path, capsys, settings):
+    old = make_request(status="closed", age=timedelta(days=settings.APPOINTMENT_RETENTION_DAYS + 5))
+    backup = back_up(tmp_path, capsys)
+    call_command("purge_requests")
+    assert references() == set()
+
+    call_command("restore", str(backup))
+    out = capsys.readouterr().out
+    assert references() == {old.reference}  # back from the backup
+    assert "1 request past the retention period came back" in out
+    assert "manage.py purge_requests" in out
 
 
 def test_restore_waits_for_the_email_workers_to_stop(tmp_path, capsys):
