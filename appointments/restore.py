@@ -40,7 +40,7 @@ class Restore:
 
     @property
     def objections(self):
-        """Why the restore should not go ahead, for the operator: empty when nothing is lost."""
+        """Why the restore should not go ahead, for the operator (empty: no reason)."""
         said = []
         if self.newer:
             said.append(

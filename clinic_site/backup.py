@@ -10,9 +10,9 @@ operator can take it apart by hand (`tar xzf`, then pg_restore or sqlite3). It h
 data: it is written readable by its owner only (0600).
 
 Why not django-dbbackup: a restore here must first count the requests it would lose and then
-hold e-mails before anything sends, which would hang on its signals; its storage backends and
-GPG duplicate what the clinic's backup tool does (encrypted, off the host, pruned by age:
-docs/deployment.md, "Backups and restore"); and what is left is these few functions.
+hold e-mails before anything sends, which with dbbackup would be receivers of its signals; its
+storage backends and GPG repeat what the clinic's backup tool does (encrypted, off the host,
+pruned by age: docs/deployment.md, "Backups and restore"); what is left is these few functions.
 """
 
 import json
@@ -43,7 +43,7 @@ class BackupError(Exception):
 @dataclass(frozen=True)
 class Manifest:
     engine: str  # "postgresql" or "sqlite"
-    taken_at: datetime  # before the copy began: what came later is not in it
+    taken_at: datetime  # just before the copy began
     server: str  # e.g. "PostgreSQL 15.20" or "SQLite 3.40.1"
 
 
@@ -57,6 +57,8 @@ def create(destination):
         path = path / f"clinic-{taken_at:%Y%m%dT%H%M%SZ}.tar.gz"
     if path.exists():
         raise BackupError(f"{path} exists: a backup never overwrites a file")
+    if not path.parent.is_dir():
+        raise BackupError(f"there is no folder {path.parent}")
     # Work beside the destination, so the finished file is renamed into place: an interrupted
     # backup leaves no file under the final name. mkdtemp's folder is the owner's alone.
     with tempfile.TemporaryDirectory(dir=path.parent, prefix=".backup-") as work:
@@ -87,6 +89,8 @@ def load(path):
     """Replace the whole database with the backup at `path`, all at once (one transaction on
     PostgreSQL, one backup step on SQLite): a failed load changes nothing. Returns its Manifest."""
     engine = _engine()
+    # The unpacked database (and, for PostgreSQL, its SQL) hold patient data: mkdtemp's folder
+    # is the owner's alone, and is removed at the end.
     with _open(path) as archive, tempfile.TemporaryDirectory(prefix="clinic-restore-") as work:
         manifest = _manifest(archive, path)
         if manifest.engine != engine:
@@ -104,7 +108,10 @@ def load(path):
             raise BackupError(
                 f"{path} cannot be read to its end ({exc}): is the copy whole?"
             ) from None
-        _pg_load(database) if engine == "postgresql" else _sqlite_load(database)
+        if engine == "postgresql":
+            _pg_load(database)
+        else:
+            _sqlite_load(database)
     return manifest
 
 
