@@ -25,8 +25,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from server import ROOT, production_server
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
 from throughput import RESULTS, create_database, fetch, load_average, machine, wrk
+
+from tests.support.servers import ROOT, production_server
 
 START, END = "<!-- growth:start -->", "<!-- growth:end -->"
 # In every synthetic article (and in the real ones), as a patient might search for it.
