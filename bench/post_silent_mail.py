@@ -3,8 +3,8 @@ and then never answers (the worst case: each SMTP step waits out EMAIL_TIMEOUT).
 
     .venv/bin/python bench/post_silent_mail.py [--requests 20]
 
-Runs the production configuration under gunicorn (tests/support/servers.py) with EMAIL_TIMEOUT at its
-default (10 s) and EMAIL_URL pointing at a listener that accepts and stays silent. No task
+Runs the production configuration under gunicorn (tests/support/servers.py) with EMAIL_TIMEOUT
+at its default (10 s) and EMAIL_URL pointing at a listener that accepts and stays silent. No task
 worker runs, so whatever the request itself sends is all the patient waits for. Requests are
 sent one after another, each from its own visitor (its own form and CSRF cookie).
 """
