@@ -89,6 +89,8 @@ def _staff_message(request_obj):
         context = {
             "reference": request_obj.reference,
             "service": request_obj.get_service_display(),
+            # The language to call in: what staff need before picking up the phone (no PHI).
+            "call_language": request_obj.get_call_language_display(),
             "admin_url": settings.SITE_URL + request_obj.get_admin_url(),
             "clinic": get_clinic(),
         }

@@ -79,6 +79,9 @@ class Clinic:
     urgent_reply_hours: float | None = None
     # Days the clinic is closed all day (business time skips them), oldest first.
     holidays: tuple[date, ...] = field(default_factory=tuple)
+    # What the clinic promises a patient who asks to be contacted in Spanish, in the page's
+    # language; "" until the clinic confirms it (the form then promises only to pass it on).
+    spanish_contact: str = ""
 
     @property
     def tel_href(self):
