@@ -65,3 +65,31 @@ def test_the_contents_stay_open_beside_the_text_on_a_wide_screen(site, new_conte
     contents = page.get_by_role("navigation", name="On this page")
     expect(contents.get_by_role("heading", name="On this page")).to_be_visible()
     expect(contents.get_by_role("link").first).to_be_visible()
+
+
+def test_a_thumb_can_hit_each_target_that_was_too_small(site, new_context):
+    """Issue 25's measurements at 390 px: radio rows 29 px, a phone number in a sentence 21 px,
+    footer links 22 px, footnote numbers 20×18 and their back-links 13×20."""
+    page = new_context(viewport=PHONES["390x844"], is_mobile=True, has_touch=True).new_page()
+
+    def size(locator):
+        box = locator.evaluate(BOX)
+        return box["w"], box["h"]
+
+    page.goto(site + "/contact/")
+    for choice in ("Phone call", "Morning", "New patient", "English", "Yes"):
+        label = page.locator("label.form-check-label", has_text=choice).first
+        assert size(label)[1] >= 44, (choice, size(label))
+    for link in page.locator('main a[href^="tel:"]').all():  # in sentences, and the crisis lines
+        assert size(link)[1] >= 44, (link.inner_text(), size(link))
+    for link in page.locator(".site-footer a").all():
+        assert size(link)[1] >= 44, (link.inner_text(), size(link))
+
+    page.goto(site + "/services/spravato/")
+    assert size(page.locator('.callout a[href^="tel:"]'))[1] >= 44
+    for link in page.locator(".footnote-ref").all():
+        width, height = size(link)
+        assert width >= 24 and height >= 24, (link.inner_text(), width, height)
+    for link in page.locator(".footnote-backref").all():
+        width, height = size(link)
+        assert width >= 44 and height >= 44, (width, height)
