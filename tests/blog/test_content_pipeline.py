@@ -404,3 +404,16 @@ def test_a_box_keeps_its_class_and_its_markdown_but_no_other_class(client, conte
     assert '<h2 id="corrections">Corrections</h2>' in body
     assert "<strong>What changed.</strong>" in body and 'class="footnote-ref"' in body
     assert "sneaky" not in body and "markdown" not in body.split('<div class="footnote">')[0]
+
+
+def test_the_request_button_and_crisis_lines_follow_an_articles_first_paragraph(content, client):
+    content.article("opens", body="First words.\n\nSecond words.")
+    content.article("heading-first", body="## A heading\n\nWords.")
+    content.sync()
+    html = client.get("/blog/opens/").content.decode()
+    first, crisis = html.index("First words."), html.index('class="crisis crisis--compact"')
+    assert first < html.index('class="button"') < crisis < html.index("Second words.")
+    # A text that opens with something else keeps it first, whole, after them.
+    html = client.get("/blog/heading-first/").content.decode()
+    assert 'class="article-lead"' not in html
+    assert html.index('class="crisis crisis--compact"') < html.index(">A heading</h2>")
