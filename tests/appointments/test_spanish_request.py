@@ -192,8 +192,9 @@ def test_the_spanish_form_reads_naturally(client, site_content):
 
 
 def test_the_spanish_service_cards_say_esketamina(client, site_content):
-    for path in ("/es/", "/es/services/"):
+    for path in ("/es/services/", "/es/"):
         html = client.get(path).content.decode()
         assert "Spravato (esketamina)</a>" in html, path
         assert "esketamine)</a>" not in html, path
         assert "Por ahora, las páginas de cada servicio solo están disponibles en inglés." in html
+    assert "Por ahora, nuestros artículos solo están disponibles en inglés." in html  # /es/
