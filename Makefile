@@ -22,10 +22,11 @@ $(VENV)/.runtime: requirements.lock | $(BIN)/python
 	$(PIP_LOCKED) -r requirements.lock
 	touch $@
 
-# The Spanish translations, compiled from locale/*/LC_MESSAGES/django.po by msgfmt (GNU
-# gettext). bin/need installs it on Debian as root, and otherwise says what to install
+# The Spanish translations, compiled from locale/*/LC_MESSAGES/*.po by msgfmt (GNU gettext):
+# django.po for the templates and code, djangojs.po for static/js (served by the JavaScript
+# catalogue). bin/need installs it on Debian as root, and otherwise says what to install
 # (macOS: brew install gettext).
-MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 
 locale/%.mo: locale/%.po
 	@bin/need msgfmt gettext
@@ -129,6 +130,9 @@ messages: $(VENV)/.dev
 	DJANGO_DEBUG=1 $(MANAGE) makemessages --locale es --no-location --no-obsolete \
 		--ignore '.venv/*' --ignore 'node_modules/*' --ignore 'bench/*' --ignore 'tests/*' \
 		--ignore 'staticfiles/*' --ignore 'var/*'
+	DJANGO_DEBUG=1 $(MANAGE) makemessages --domain djangojs --locale es --no-location \
+		--no-obsolete --ignore '.venv/*' --ignore 'node_modules/*' --ignore 'bench/*' \
+		--ignore 'tests/*' --ignore 'staticfiles/*' --ignore 'var/*' --ignore 'test-results/*'
 
 ## make lock: re-pin requirements*.lock after editing pyproject.toml
 # Resolved for Python 3.11, with the hash of every file of each pinned version (the wheels for

@@ -37,7 +37,14 @@ Status = AppointmentRequest.Status
 
 PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
 # Shown first on a request's page, as links to call or write.
-CONTACT_FIELDS = ["name", "phone_link", "email_link", "contact_method", "best_time"]
+CONTACT_FIELDS = [
+    "name",
+    "phone_link",
+    "email_link",
+    "contact_method",
+    "best_time",
+    "call_language",
+]
 
 
 def flagged_because(request):
@@ -360,11 +367,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     def best_time_short(self, obj):
         return obj.get_best_time_display().split(" (")[0]
 
-    @admin.display(description="Language", ordering="language")
+    @admin.display(description="Language", ordering="call_language")
     def language_code(self, obj):
-        # The code ("es"): short enough for the list; the filter and the request's page give
-        # the language's name.
-        return obj.language
+        # The language to speak on the call, as the patient chose it ("Spanish"); for requests
+        # from before the question, the code of the page they wrote from ("es"). The filter and
+        # the request's page give both.
+        return obj.get_call_language_display() or obj.language
 
     @admin.display(description="Message")
     def message_preview(self, obj):

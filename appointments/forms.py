@@ -10,9 +10,10 @@ from crispy_forms.layout import Div, Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from clinic_site.clinic import Service
+from clinic_site.clinic import Service, get_clinic
 
 from .models import AppointmentRequest
 
@@ -76,6 +77,12 @@ def has_hidden_formatting(value):
     return False
 
 
+def page_language():
+    """The language of the page the form is on ("es" at /es/contact/), as a CallLanguage."""
+    language = get_language()
+    return language if language in AppointmentRequest.CallLanguage.values else "en"
+
+
 def is_name_character(char):
     return unicodedata.category(char)[0] in "LM" or char in NAME_PUNCTUATION
 
@@ -115,6 +122,15 @@ class AppointmentRequestForm(forms.ModelForm):
         widget=forms.RadioSelect,
         required=False,
         error_messages={"invalid_choice": _("Choose yes, no or I'd rather not say.")},
+    )
+    # Optional for the form only: a browser always sends it (one choice is ticked from the
+    # start, the page's language); a post without it is taken as the page's language too.
+    call_language = forms.ChoiceField(
+        label=_("Which language should we speak when we contact you?"),
+        choices=AppointmentRequest.CallLanguage.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": _("Choose English or Spanish.")},
     )
     phone = forms.CharField(
         label=_("Phone number"),
@@ -188,6 +204,14 @@ class AppointmentRequestForm(forms.ModelForm):
             ("patient_type", AppointmentRequest.PatientType.choices),
         ):
             self.fields[name].choices = choices
+        language = self.fields["call_language"]
+        language.initial = page_language()
+        # What the clinic has confirmed about Spanish (clinic.toml); until it does, nothing is
+        # promised beyond passing the preference on.
+        language.help_text = get_clinic().spanish_contact or _(
+            "We will pass this on to our team. We cannot yet promise that someone who speaks "
+            "Spanish will be available."
+        )
         self.fields["service"].error_messages["invalid_choice"] = _(
             "Choose a service from the list."
         )
@@ -198,7 +222,7 @@ class AppointmentRequestForm(forms.ModelForm):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Fieldset(_("About you"), "first_name", "last_name", "email", "phone"),
-            Fieldset(_("How to reach you"), "contact_method", "best_time"),
+            Fieldset(_("How to reach you"), "contact_method", "best_time", "call_language"),
             Fieldset(
                 _("Your request"), "service", "patient_type", "insurance", "referral", "message"
             ),
@@ -235,6 +259,9 @@ class AppointmentRequestForm(forms.ModelForm):
         if number is None or not phonenumbers.is_valid_number(number):
             raise forms.ValidationError(_("Enter a phone number like (772) 555-0123."))
         return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+    def clean_call_language(self):
+        return self.cleaned_data.get("call_language") or page_language()
 
     def clean_insurance(self):
         value = self.cleaned_data.get("insurance", "").strip()

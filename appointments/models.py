@@ -231,6 +231,7 @@ class AppointmentRequest(models.Model):
         "phone",
         "contact_method",
         "best_time",
+        "call_language",
         "service",
         "patient_type",
         "insurance",
@@ -252,6 +253,11 @@ class AppointmentRequest(models.Model):
         MORNING = "morning", _("Morning")
         AFTERNOON = "afternoon", _("Afternoon")
         ANY = "any", _("Any time")
+
+    class CallLanguage(models.TextChoices):
+        # The languages of the site's pages, as the patient names them on the form.
+        ENGLISH = "en", _("English")
+        SPANISH = "es", _("Spanish")
 
     class SafetyAnswer(models.TextChoices):
         """The answer to the form's safety question (PHQ-9 item 9: forms.py, safety_answer)."""
@@ -299,6 +305,15 @@ class AppointmentRequest(models.Model):
         "safety question", max_length=10, choices=SafetyAnswer.choices, blank=True, db_default=""
     )
     consent_contact = models.BooleanField(default=False)
+    # The language the patient asked us to speak when we call (or write), whatever the page was
+    # in. Blank: not asked (requests from before the question; an older release's inserts).
+    call_language = models.CharField(
+        "preferred language",
+        max_length=2,
+        choices=CallLanguage.choices,
+        blank=True,
+        db_default="",
+    )
     # The language of the page the form was sent from: the patient's acknowledgement is
     # written in it, and staff see it (and may call back in it).
     language = models.CharField(

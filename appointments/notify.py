@@ -39,6 +39,7 @@ batch plus one per e-mail, and is written here to outlive a lost connection: ben
 import logging
 import time
 from datetime import timedelta
+from email.utils import formataddr, parseaddr
 from functools import partial
 
 from django.conf import settings
@@ -89,6 +90,8 @@ def _staff_message(request_obj):
         context = {
             "reference": request_obj.reference,
             "service": request_obj.get_service_display(),
+            # The language to call in: what staff need before picking up the phone (no PHI).
+            "call_language": request_obj.get_call_language_display(),
             "admin_url": settings.SITE_URL + request_obj.get_admin_url(),
             "clinic": get_clinic(),
         }
@@ -109,12 +112,32 @@ def _patient_message(request_obj):
     }
     with translation.override(request_obj.language):
         return EmailMessage(
-            subject=_("%(clinic)s: we received your request (%(reference)s)")
-            % {"clinic": clinic.name, "reference": request_obj.reference},
+            subject=patient_subject(clinic, request_obj.reference),
             body=render_to_string("appointments/email/patient_acknowledgement.txt", context),
+            from_email=patient_sender(clinic),
             # The bare address: no name in the header.
             to=[request_obj.email],
         )
+
+
+# What shows on a lock screen or over a shoulder: the clinic's short name (clinic.toml), never
+# "Psychiatry" unless the clinic puts it there (issue 25). Without a short name, none at all.
+def patient_subject(clinic, reference):
+    if clinic.short_name:
+        return _("%(clinic)s: we received your request (%(reference)s)") % {
+            "clinic": clinic.short_name,
+            "reference": reference,
+        }
+    return _("We received your request (%(reference)s)") % {"reference": reference}
+
+
+def patient_sender(clinic):
+    """DEFAULT_FROM_EMAIL's address under the clinic's short name (the sender's name is shown
+    beside the subject); DEFAULT_FROM_EMAIL as it is without a short name."""
+    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
+    if not (clinic.short_name and address):
+        return settings.DEFAULT_FROM_EMAIL
+    return formataddr((clinic.short_name, address))
 
 
 MESSAGES = {Kind.STAFF: _staff_message, Kind.PATIENT: _patient_message}

@@ -61,7 +61,6 @@ class Hours:
 @dataclass(frozen=True)
 class Clinic:
     name: str
-    short_name: str
     phone: str
     phone_e164: str
     street: str
@@ -70,6 +69,9 @@ class Clinic:
     postal_code: str
     country: str
     reply_within: str  # "one business day": what every page promises
+    # The name the patient's e-mail goes out under (sender and subject), which others may read
+    # on a lock screen; "" for none (the subject then names no clinic).
+    short_name: str = ""
     map_url: str = ""
     hours: tuple[Hours, ...] = field(default_factory=tuple)
     # The promise as a number, for the reply-time report: the words above stay as written.
@@ -79,6 +81,9 @@ class Clinic:
     urgent_reply_hours: float | None = None
     # Days the clinic is closed all day (business time skips them), oldest first.
     holidays: tuple[date, ...] = field(default_factory=tuple)
+    # What the clinic promises a patient who asks to be contacted in Spanish, in the page's
+    # language; "" until the clinic confirms it (the form then promises only to pass it on).
+    spanish_contact: str = ""
 
     @property
     def tel_href(self):

@@ -2,10 +2,12 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from blog import pages, sitemaps
 
 from . import views
+from .cache import public_page
 
 # Staff pages and the files for crawlers: one address, in English.
 urlpatterns = [
@@ -22,6 +24,13 @@ urlpatterns += i18n_patterns(
     path("contact/", include("appointments.urls")),
     path("services/", pages.services, name="services"),
     path("services/<slug:slug>/", pages.service, name="service"),
+    # The words static/js says, in the page's language (locale/*/djangojs.po): a first-party
+    # script, the same for everyone, kept and served like a public page.
+    path(
+        "jsi18n/",
+        public_page(JavaScriptCatalog.as_view(domain="djangojs")),
+        name="javascript-catalog",
+    ),
     # Clinic pages from content/pages/ (about, privacy, accessibility); keep this last.
     path("<slug:slug>/", pages.page, name="page"),
     prefix_default_language=False,

@@ -2,6 +2,10 @@ from django import template
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from clinic_site.clinic import Service
 
 register = template.Library()
 
@@ -34,3 +38,34 @@ def keep_service(body_html, service):
         url = reverse("appointments:contact")
         body_html = body_html.replace(f'href="{url}"', f'href="{url}?service={service}"')
     return mark_safe(body_html)  # noqa: S308
+
+
+@register.filter
+def lead_and_rest(body_html):
+    """(the first paragraph, the rest) of an article's HTML, so that a page can put something
+    (the request button and the crisis lines) between them; ("", all of it) when the text does
+    not open with a paragraph. Sanitised HTML has no paragraph inside a paragraph, so the first
+    "</p>" closes the first one."""
+    if not body_html.lstrip().startswith("<p>"):
+        return "", body_html
+    end = body_html.index("</p>") + len("</p>")
+    return mark_safe(body_html[:end]), mark_safe(body_html[end:])  # noqa: S308
+
+
+# The services' names for the cards that link to their pages, in the page's language: a service
+# page's text is English until a clinician reviews a translation, but its name need not wait.
+SERVICE_NAMES = {
+    Service.SPRAVATO: _("Spravato (esketamine)"),
+    Service.TMS: _("TMS therapy"),
+    Service.EVALUATION: _("Evaluation and medication management"),
+    Service.THERAPY: _("Therapy alongside treatment"),
+}
+
+
+@register.filter
+def card_title(page, short=False):
+    """A service page's title on a card: its own (`short`: its nav_title) on English pages,
+    the service's translated name on the others."""
+    if get_language() != "en" and page.service in SERVICE_NAMES:
+        return SERVICE_NAMES[page.service]
+    return (short and page.nav_title) or page.title

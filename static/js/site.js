@@ -23,7 +23,9 @@
       var button = form.querySelector("button[type=submit]");
       if (button) {
         button.setAttribute("aria-disabled", "true");
-        button.textContent = "Sending…";
+        // In the page's language: the JavaScript catalogue (/jsi18n/, /es/jsi18n/) defines
+        // gettext; without it, English.
+        button.textContent = window.gettext ? window.gettext("Sending…") : "Sending…";
       }
     });
   });

@@ -93,7 +93,7 @@ def test_a_spanish_request_is_stored_as_es_and_acknowledged_in_spanish(
     assert "para español, marque 2 o escriba AYUDA" in patient.body
     assert "envíe AYUDA por mensaje de texto al 741741" in patient.body
     assert "HOME" not in patient.body
-    assert "dentro de un día hábil" in patient.body  # the clinic's promise, in Spanish
+    assert "en un plazo de un día hábil" in patient.body  # the clinic's promise, in Spanish
     for typed in ("Ann", "Example", "Mi historia privada", "555"):
         assert typed not in patient.subject + patient.body
     # Staff read English, whatever the patient's language.
@@ -180,3 +180,21 @@ def test_the_kept_spanish_form_is_spanish_with_tokens_of_each_visitors_own(
     )
     assert response.status_code == 302
     assert AppointmentRequest.objects.get().language == "es"
+
+
+def test_the_spanish_form_reads_naturally(client, site_content):
+    """Issue 25, point 15: two surnames are common ("Apellidos"), a part of the day reads "Por
+    la mañana", and the promise is "en un plazo de", as the home page says it."""
+    html = client.get("/es/contact/").content.decode()
+    for words in ("Apellidos", "Por la mañana", "Por la tarde", "Le llamamos en un plazo de"):
+        assert words in html, words
+    assert "dentro de" not in html
+
+
+def test_the_spanish_service_cards_say_esketamina(client, site_content):
+    for path in ("/es/services/", "/es/"):
+        html = client.get(path).content.decode()
+        assert "Spravato (esketamina)</a>" in html, path
+        assert "esketamine)</a>" not in html, path
+        assert "Por ahora, las páginas de cada servicio solo están disponibles en inglés." in html
+    assert "Por ahora, nuestros artículos solo están disponibles en inglés." in html  # /es/

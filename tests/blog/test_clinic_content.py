@@ -195,7 +195,8 @@ CORRECTIONS = [
 
 def blocks(page_html):
     """The text of each paragraph or list item, with its footnote links, whitespace collapsed."""
-    body = page_html.split('<div class="article-body"', 1)[1]
+    # From the first paragraph (an article's stands apart, before the request button) on.
+    body = re.split(r'<div class="article-(?:lead|body)"', page_html, maxsplit=1)[1]
     chunks = re.split(r"</(?:p|li)>", body)
     return [
         (" ".join(html_lib.unescape(re.sub(r"<[^>]+>", "", chunk)).split()), chunk)

@@ -204,7 +204,8 @@ def test_script_and_event_handlers_in_markdown_never_reach_a_page(content, clien
     content.article("attack", body=f"Before.\n\n{attack}\n\nAfter.")
     content.sync()
     html = client.get("/blog/attack/").content.decode()
-    body = html.split('<div class="article-body">', 1)[1].split("</div>", 1)[0]
+    # The text: its first paragraph (apart, before the request button) and the rest.
+    body = "".join(re.findall(r'<div class="article-(?:lead|body)">(.*?)</div>', html, re.S))
     assert "Before." in body and "After." in body
     for bad in ("<script", "onerror", "onclick", "javascript:", "<iframe", "style="):
         assert bad not in body.lower()
@@ -403,3 +404,16 @@ def test_a_box_keeps_its_class_and_its_markdown_but_no_other_class(client, conte
     assert '<h2 id="corrections">Corrections</h2>' in body
     assert "<strong>What changed.</strong>" in body and 'class="footnote-ref"' in body
     assert "sneaky" not in body and "markdown" not in body.split('<div class="footnote">')[0]
+
+
+def test_the_request_button_and_crisis_lines_follow_an_articles_first_paragraph(content, client):
+    content.article("opens", body="First words.\n\nSecond words.")
+    content.article("heading-first", body="## A heading\n\nWords.")
+    content.sync()
+    html = client.get("/blog/opens/").content.decode()
+    first, crisis = html.index("First words."), html.index('class="crisis crisis--compact"')
+    assert first < html.index('class="button"') < crisis < html.index("Second words.")
+    # A text that opens with something else keeps it first, whole, after them.
+    html = client.get("/blog/heading-first/").content.decode()
+    assert 'class="article-lead"' not in html
+    assert html.index('class="crisis crisis--compact"') < html.index(">A heading</h2>")

@@ -128,7 +128,8 @@ def test_every_link_to_the_form_from_a_treatment_page_keeps_the_treatment(client
     assert set(links) == {f"/contact/?service={service}"}
     header = html.split("</header>", 1)[0]
     assert f'href="/contact/?service={service}"' in header
-    # The first request button comes before the text starts.
+    # The first request button comes before the body of the text (an article: after its first
+    # paragraph, so that the text starts on a phone's first screen).
     assert html.index(f'class="button" href="/contact/?service={service}"') < html.index(
         'class="article-body"'
     )

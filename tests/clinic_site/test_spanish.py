@@ -60,13 +60,13 @@ def test_the_crisis_lines_in_spanish_name_988_and_911_and_how_to_reach_spanish_c
     assert "In crisis? Get help now" in english and 'Text HOME to <a href="sms:741741">' in english
 
 
-def test_an_article_in_spanish_says_it_is_in_english_and_links_to_the_english_page(client):
+def test_an_article_in_spanish_says_plainly_that_its_text_is_in_english(client):
     html = html_of(client, "/es" + ARTICLE)
     assert '<html lang="es">' in html
-    assert (
-        "Este texto está en inglés hasta que un profesional clínico revise una traducción" in html
-    )
-    assert f'<a href="{ARTICLE}" hreflang="en">léalo en el sitio en inglés</a>' in html
+    assert "Por ahora, este texto solo está disponible en inglés." in html
+    # No link to "the English page": its text is the one below (the header's switch remains).
+    note = re.search(r'<p class="language-note">.*?</p>', html)[0]
+    assert "<a " not in note
     # The English text is marked, so a screen reader reads it with an English voice.
     assert re.search(r'<div class="article-body" lang="en">', html)
     assert re.search(r'<h1 lang="en">', html)
@@ -74,7 +74,7 @@ def test_an_article_in_spanish_says_it_is_in_english_and_links_to_the_english_pa
     assert "min de lectura" in html
     assert "de diciembre de 2025" in html  # the date in Spanish
     english = html_of(client, ARTICLE)
-    assert "Este texto está en inglés" not in english
+    assert "solo está disponible en inglés" not in english
     assert '<div class="article-body">' in english
 
 

@@ -17,6 +17,8 @@ from django.conf import settings
 
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale" / "es" / "LC_MESSAGES" / "django.po"
+# The JavaScript's words (static/js), served by the JavaScript catalogue.
+JS_PO = PO.with_name("djangojs.po")
 # What `make messages` reads: the apps, the templates and the settings around them.
 SOURCES = ["manage.py", "clinic_site", "blog", "appointments", "staff", "templates", "locale"]
 
@@ -36,16 +38,17 @@ def msgids(po_text):
     return ids
 
 
-def test_every_message_is_translated_and_none_is_fuzzy():
+@pytest.mark.parametrize("po", [PO, JS_PO], ids=["django", "djangojs"])
+def test_every_message_is_translated_and_none_is_fuzzy(po):
     result = subprocess.run(
-        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(PO)],
+        ["msgfmt", "--check", "--statistics", "-o", "/dev/null", str(po)],
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
     # e.g. "212 translated messages." or "210 translated messages, 2 untranslated messages."
     assert re.fullmatch(r"\d+ translated messages?\.", result.stderr.strip()), (
-        f"{PO.relative_to(ROOT)}: {result.stderr.strip()} (translate them, and clear `fuzzy`)"
+        f"{po.relative_to(ROOT)}: {result.stderr.strip()} (translate them, and clear `fuzzy`)"
     )
 
 
@@ -68,6 +71,35 @@ def test_the_po_file_holds_what_the_code_says_now(tmp_path):
     committed = msgids(PO.read_text())
     assert not now - committed, f"new messages, run `make messages`: {sorted(now - committed)}"
     assert not committed - now, f"messages no longer used: {sorted(committed - now)}"
+
+
+def test_the_javascript_po_file_holds_what_the_scripts_say_now(tmp_path):
+    for name in [*SOURCES, "static/js"]:
+        source, copy = ROOT / name, tmp_path / name
+        if source.is_dir():
+            shutil.copytree(source, copy, ignore=shutil.ignore_patterns("*.mo"))
+        else:
+            shutil.copy(source, copy)
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "makemessages",
+            "-d",
+            "djangojs",
+            "-l",
+            "es",
+            "--no-location",
+        ],
+        cwd=tmp_path,
+        env=os.environ | {"DJANGO_DEBUG": "1", "DJANGO_SETTINGS_MODULE": "clinic_site.settings"},
+        check=True,
+        capture_output=True,
+    )
+    now = msgids((tmp_path / JS_PO.relative_to(ROOT)).read_text())
+    committed = msgids(JS_PO.read_text())
+    assert now == committed, "run `make messages`"
+    assert "Sending…" in now
 
 
 def test_the_release_step_compiles_the_translations_a_fresh_checkout_lacks(tmp_path, settings):

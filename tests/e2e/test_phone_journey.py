@@ -185,13 +185,13 @@ def test_a_wide_screen_puts_the_contents_beside_the_article(site, new_context, s
     page.goto(site + ARTICLE)
     screenshot(page, "wide-article")
     text = page.locator(".article-body").evaluate(BOX)
-    toc = page.locator(".toc").evaluate(BOX)
+    toc = page.locator(".toc--beside").evaluate(BOX)
     assert toc["x"] >= text["x"] + text["w"], (text, toc)  # side by side
     assert toc["y"] < text["y"] + text["h"]
     assert text["w"] >= 600 and text["w"] + toc["w"] >= 0.6 * WIDE["width"], (text, toc)
     # It stays in view as the patient reads on.
     page.mouse.wheel(0, 3000)
-    expect(page.locator(".toc")).to_be_in_viewport()
+    expect(page.locator(".toc--beside")).to_be_in_viewport()
     page.screenshot(path=SHOTS / "wide-article-scrolled.png")
 
 

@@ -40,10 +40,10 @@ WORDS = {
     "es": {
         "path": "/es/contact/",
         "first name": "Nombre",
-        "last name": "Apellido",
+        "last name": "Apellidos",
         "phone": "Número de teléfono",
         "call": "Llamada telefónica",
-        "morning": "Mañana",
+        "morning": "Por la mañana",
         "new": "Paciente nuevo",
         "consent": "Acepto que la clínica me contacte",
         "question": "Durante las últimas 2 semanas, ¿ha tenido pensamientos de que estaría mejor "

@@ -60,10 +60,11 @@ class Command(BaseCommand):
 
 
 def compile_translations():
-    """locale/*/LC_MESSAGES/django.po into the .mo files Django reads, where missing or older
+    """locale/*/LC_MESSAGES/*.po (django.po, and djangojs.po for the JavaScript catalogue)
+    into the .mo files Django reads, where missing or older
     (the .mo files are not committed). msgfmt directly: `compilemessages` would walk every
     locale folder under the working directory, a virtualenv's included."""
-    for po in sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/django.po")):
+    for po in sorted(Path(settings.BASE_DIR, "locale").glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
