@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_site.clinic import Service
@@ -27,10 +27,22 @@ def new_reference():
     return f"{code[:4]}-{code[4:]}"
 
 
+# The one way staff read a date and a time, in the admin, its pages and the commands: "Dec 6,
+# 2026" and "Dec 6, 2026, 3:32 a.m. EST". Django's own admin pages (history, read-only times)
+# use the same, as DATETIME_FORMAT in clinic_site/formats/en.
+STAFF_DATE_FORMAT = "M j, Y"
+STAFF_DATETIME_FORMAT = "M j, Y, P T"
+
+
 def local_time(value):
     """A time as staff read it everywhere: in the clinic's zone (TIME_ZONE), named (EST or
     EDT), so a note, the status history and the audit trail never mix UTC and local times."""
-    return timezone.localtime(value).strftime("%b %d, %Y, %I:%M %p %Z")
+    return dateformat.format(timezone.localtime(value), STAFF_DATETIME_FORMAT)
+
+
+def local_date(value, year=True):
+    """A date as staff read it: "Dec 6, 2026", or "Dec 6" where the year goes without saying."""
+    return dateformat.format(value, STAFF_DATE_FORMAT if year else "M j")
 
 
 class AppointmentRequestQuerySet(models.QuerySet):
@@ -475,6 +487,13 @@ class AppointmentRequest(models.Model):
             AuditEntry.record(by, AuditEntry.Action.CALLED, self.reference, detail)
         return attempt
 
+    def close_as_duplicate(self, original, by):
+        """Close this request as a repeat of `original` on behalf of `by`: a note says which,
+        and the status becomes Closed, all or nothing."""
+        with transaction.atomic():
+            self.add_note(f"Closed as a duplicate of {original.reference}.", by)
+            self.change_status(self.Status.CLOSED, by)
+
     @property
     def urgent_reason_labels(self):
         """Why the request was flagged, in words staff read (URGENT_REASONS)."""
@@ -549,7 +568,7 @@ class CallAttempt(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_outcome_display()}, {local_time(self.at)}"
 
 
 class Note(models.Model):

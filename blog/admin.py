@@ -34,9 +34,6 @@ class ContentAdmin(ReadOnlyAdmin):
     search_fields = ["title", "slug", "source_path"]
     readonly_fields = ["view_source_note"]
 
-    class Media:
-        css = {"all": ["css/admin.css"]}
-
     @admin.display(description="How to edit")
     def view_source_note(self, obj):
         return f"Edit content/{obj.source_path} and run `manage.py sync_content`."

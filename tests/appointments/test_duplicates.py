@@ -20,10 +20,12 @@ def staff_browser(make_staff, signed_in):
 
 
 def duplicate_column(html, request):
-    """The "Possible duplicate" cell of `request`'s row in the list."""
+    """What `request`'s row in the list says of a possible duplicate (under its status)."""
     own = f'name="_selected_action" value="{request.pk}"'
     row = re.search(rf"<tr>(?:(?!</tr>).)*?{own}(?:(?!</tr>).)*</tr>", html, re.S)[0]
-    return re.search(r'<td class="field-duplicate_link">(.*?)</td>', row, re.S)[1]
+    cell = re.search(r'<td class="field-status_badge">(.*?)</td>', row, re.S)[1]
+    found = re.search(r'<small class="duplicate">(.*?)</small>', cell, re.S)
+    return found[1] if found else ""
 
 
 def test_same_email_in_another_case_links_both_ways(staff_browser):

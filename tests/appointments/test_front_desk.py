@@ -120,11 +120,13 @@ def test_request_page_has_links_to_call_and_write_in_national_format(desk):
     _, browser = desk
     request = make_request(phone="+17725550188", email="ann@example.org")
     page = browser.get(request.get_admin_url()).content.decode()
-    assert '<a href="tel:+17725550188" class="phone">(772) 555-0188</a>' in page
+    assert '<a class="call-button" href="tel:+17725550188">Call (772) 555-0188</a>' in page
     assert '<a href="mailto:ann@example.org">ann@example.org</a>' in page
     assert ">+17725550188<" not in page and "E.164" not in page
-    # What a call needs comes before what the patient sent.
-    assert page.index("Log a call attempt") < page.index("What the patient sent")
+    # Who, why and how to reach them, then the call to log and Save; what the patient sent
+    # in full comes after.
+    assert page.index("Reach them") < page.index("Log a call") < page.index('name="_save"')
+    assert page.index('name="_save"') < page.index("Internal notes")
     assert page.index("Internal notes") < page.index("What the patient sent")
 
 
@@ -138,7 +140,7 @@ def test_list_shows_phone_best_time_and_an_escaped_message_preview(desk):
     )
     html = browser.get(LIST).content.decode()
     assert '<a href="tel:+17725550188" class="phone">(772) 555-0188</a>' in html
-    assert ">Afternoon<" in html
+    assert "Phone call · Afternoon" in html
     preview = re.search(r'class="field-message_preview">(.*?)</td>', html).group(1)
     assert preview.startswith("&lt;b&gt;Please&lt;/b&gt; call me") and preview.endswith("…")
     assert len(preview) < 100
