@@ -7,6 +7,7 @@ The list opens in the order the front desk works: see models.QueueRank and TRIAG
 
 import re
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ORDER_VAR, ChangeList
@@ -36,7 +37,6 @@ from .models import (
     CallAttempt,
     Note,
     OutgoingEmail,
-    StatusChange,
     local_date,
     local_time,
 )
@@ -124,26 +124,6 @@ class EmailFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StatusChangeInline(admin.TabularInline):
-    model = StatusChange
-    verbose_name = "status change"
-    verbose_name_plural = "Status history"
-    fields = ["when", "from_status", "to_status", "changed_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Changed at")
-    def when(self, obj):
-        return local_time(obj.changed_at)
-
-
 class NoteInline(admin.StackedInline):
     """Append-only: existing notes are shown read-only; a new one can be added."""
 
@@ -175,6 +155,26 @@ class CallAttemptInline(admin.StackedInline):
     extra = 1
     max_num = 1
     can_delete = False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The browser's own date and time pickers (a phone's wheel), each with its one label:
+        # the admin's split date/time boxes leave the two inputs without one.
+        if db_field.name == "at":
+            return forms.DateTimeField(
+                label="Called at",
+                required=False,
+                help_text="If empty: now.",
+                widget=forms.DateTimeInput(
+                    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+                ),
+            )
+        if db_field.name == "next_callback_on":
+            return forms.DateField(
+                label="Next callback",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_queryset(self, request):
         # Only the form for the call being made, on the first screen: the calls before it are
@@ -284,7 +284,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     # The change form (templates/admin/appointments/appointmentrequest/change_form.html) opens
     # with who, why and how to reach them (first_screen), then the first fieldset and the call
     # to log, with Save: all on the first screen. Notes, history and the full record follow.
-    inlines = [CallAttemptInline, NoteInline, StatusChangeInline]
+    inlines = [CallAttemptInline, NoteInline]
     readonly_fields = [
         "reference",
         "received_at",
@@ -297,6 +297,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "flagged_because",
         "safety_question",
         "calls_so_far",
+        "status_history",
         "possible_duplicates",
         "notifications",
         "audit_trail",
@@ -304,6 +305,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": [("status", "assignee")]}),
         ("Calls so far", {"fields": ["calls_so_far"]}),
+        ("Status history", {"fields": ["status_history"]}),
         (
             "What the patient sent (read-only)",
             {
@@ -474,6 +476,29 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                         local_date(call.next_callback_on) if call.next_callback_on else "",
                     )
                     for call in calls
+                ),
+            ),
+        )
+
+    @admin.display(description="Changes")
+    def status_history(self, obj):
+        changes = obj.status_changes.select_related("changed_by")
+        if not changes:
+            return "None yet"
+        return format_html(
+            '<table class="calls"><thead><tr><th>Changed at</th><th>From</th><th>To</th>'
+            "<th>By</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        local_time(change.changed_at),
+                        change.get_from_status_display(),
+                        change.get_to_status_display(),
+                        staff_name(change.changed_by),
+                    )
+                    for change in changes
                 ),
             ),
         )

@@ -85,15 +85,15 @@ def test_a_call_logged_on_the_request_page_sets_the_callback(desk):
     user, browser = desk
     request = make_request()
     tomorrow = today() + timedelta(days=1)
-    now = timezone.localtime()
+    # The call was made at 9:40 this morning, clinic time (the browser's date-and-time box).
+    called = timezone.localtime().replace(hour=9, minute=40, second=0, microsecond=0)
     response = browser.post(
         request.get_admin_url(),
         change_form(
             **{
                 "call_attempts-TOTAL_FORMS": "1",
                 "call_attempts-0-outcome": "voicemail",
-                "call_attempts-0-at_0": f"{now:%Y-%m-%d}",
-                "call_attempts-0-at_1": f"{now:%H:%M:%S}",
+                "call_attempts-0-at": f"{called:%Y-%m-%dT%H:%M}",
                 "call_attempts-0-next_callback_on": f"{tomorrow:%Y-%m-%d}",
             }
         ),
@@ -101,11 +101,31 @@ def test_a_call_logged_on_the_request_page_sets_the_callback(desk):
     assert response.status_code == 302
     attempt = CallAttempt.objects.get(request=request)
     assert (attempt.outcome, attempt.by, attempt.next_callback_on) == ("voicemail", user, tomorrow)
+    assert attempt.at == called
     request.refresh_from_db()
     assert request.callback_due_on == tomorrow
     assert AuditEntry.objects.filter(action="called", actor=user).count() == 1
     page = browser.get(request.get_admin_url()).content.decode()
     assert "No answer, left voicemail" in page and "Dana Reyes" in page
+
+
+def test_a_call_logged_without_a_time_was_made_now(desk):
+    _, browser = desk
+    request = make_request()
+    before = timezone.now()
+    browser.post(
+        request.get_admin_url(),
+        change_form(
+            **{
+                "call_attempts-TOTAL_FORMS": "1",
+                "call_attempts-0-outcome": "spoke",
+                "call_attempts-0-at": "",
+            }
+        ),
+    )
+    attempt = CallAttempt.objects.get(request=request)
+    assert before <= attempt.at <= timezone.now()
+    assert attempt.next_callback_on is None
 
 
 @pytest.mark.parametrize(

@@ -338,3 +338,14 @@ def test_every_time_on_a_request_is_in_the_clinics_zone_and_names_it(desk, lead,
     # time the test runs, which may well contain "3:05").
     assert not re.search(r"(?<![:\d])(15|0?3):05(?![:\d])", page)
     assert shown in browser.get(LIST).content.decode()
+
+
+def test_no_column_looks_sorted_while_the_list_is_in_triage_order(desk):
+    _, browser = desk
+    make_request()
+    html = browser.get(LIST).content.decode()
+    assert 'class="sorted' not in html
+    # Once staff sort by a column, its header says so.
+    sorted_by_received = browser.get(LIST, {"o": "1"}).content.decode()
+    header = re.search(r'<th scope="col" class="([^"]*column-received[^"]*)"', sorted_by_received)
+    assert "sorted ascending" in header[1]
