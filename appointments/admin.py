@@ -44,8 +44,15 @@ from .models import (
 Status = AppointmentRequest.Status
 
 PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
-# Shown first on a request's page, as links to call or write.
-CONTACT_FIELDS = ["name", "phone_link", "email_link", "contact_method", "best_time"]
+# The full record on a request's page opens with these, the phone and e-mail as links.
+CONTACT_FIELDS = [
+    "first_name",
+    "last_name",
+    "phone_link",
+    "email_link",
+    "contact_method",
+    "best_time",
+]
 
 
 def flagged_because(request):
@@ -317,7 +324,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                     *(
                         "safety_question" if f == "safety_answer" else f
                         for f in PATIENT_FIELDS
-                        if f not in {"email", "phone", "first_name", "last_name", *CONTACT_FIELDS}
+                        if f not in {"email", "phone", *CONTACT_FIELDS}
                     ),
                 ]
             },
@@ -406,7 +413,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     def email_link(self, obj):
         return format_html('<a href="mailto:{}">{}</a>', obj.email, obj.email) if obj.email else ""
 
-    @admin.display(description="Message")
+    @admin.display(description="Message", empty_value="")
     def message_preview(self, obj):
         return Truncator(" ".join(obj.message.split())).chars(70)
 
