@@ -6,10 +6,11 @@ from django.conf import settings
 from django.db import models, transaction
 from django.db.models.functions import Lower
 from django.urls import reverse
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_site.clinic import Service
+from clinic_site.times import local_date, local_time  # noqa: F401 (where the app imports them)
 
 from .crisis_terms import KINDS as CRISIS_KINDS
 from .crisis_terms import crisis_kinds
@@ -25,24 +26,6 @@ def new_reference():
     """A short reference for the patient and staff to quote: 8 symbols, 40 random bits."""
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"{code[:4]}-{code[4:]}"
-
-
-# The one way staff read a date and a time, in the admin, its pages and the commands: "Dec 6,
-# 2026" and "Dec 6, 2026, 3:32 a.m. EST". Django's own admin pages (history, read-only times)
-# use the same, as DATETIME_FORMAT in clinic_site/formats/en.
-STAFF_DATE_FORMAT = "M j, Y"
-STAFF_DATETIME_FORMAT = "M j, Y, P T"
-
-
-def local_time(value):
-    """A time as staff read it everywhere: in the clinic's zone (TIME_ZONE), named (EST or
-    EDT), so a note, the status history and the audit trail never mix UTC and local times."""
-    return dateformat.format(timezone.localtime(value), STAFF_DATETIME_FORMAT)
-
-
-def local_date(value, year=True):
-    """A date as staff read it: "Dec 6, 2026", or "Dec 6" where the year goes without saying."""
-    return dateformat.format(value, STAFF_DATE_FORMAT if year else "M j")
 
 
 class AppointmentRequestQuerySet(models.QuerySet):
