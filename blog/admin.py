@@ -1,23 +1,11 @@
-from datetime import timedelta
-
 from django.contrib import admin
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 
 from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
+from clinic_site.times import local_date
 
-from .models import Article, Page
-
-# A clinical text is reviewed again after this long.
-REVIEW_EVERY = timedelta(days=365)
-
-
-def review_due():
-    """Content whose medical review is missing or more than REVIEW_EVERY old."""
-    cutoff = timezone.localdate() - REVIEW_EVERY
-    return Q(reviewed_on__isnull=True) | Q(reviewed_on__lt=cutoff)
-
+from .models import REVIEW_EVERY, Article, Page, review_due
 
 ReviewDueFilter = one_choice_filter(
     "medical review",
@@ -42,7 +30,7 @@ class ContentAdmin(ReadOnlyAdmin):
     def review(self, obj):
         if obj.reviewed_on is None:
             return format_html('<strong class="overdue">{}</strong>', "Not reviewed")
-        when = obj.reviewed_on.strftime("%b %d, %Y")
+        when = local_date(obj.reviewed_on)
         if obj.reviewed_on < timezone.localdate() - REVIEW_EVERY:
             return format_html('<strong class="overdue">{} (due again)</strong>', when)
         return f"{when} by {obj.reviewer}"

@@ -30,6 +30,8 @@ ROLES = {
         "appointments.view_auditentry",
         # The reply-time report (appointments/report.py): how soon requests are answered.
         "appointments.view_reply_report",
+        # The admin index's "Content review due" card (articles and pages).
+        "blog.review_content",
         # Lift a locked-out colleague's sign-in (django-axes; staff/admin.py).
         "staff.view_signinlockout",
         "staff.unlock_signinlockout",
