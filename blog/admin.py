@@ -15,12 +15,27 @@ ReviewDueFilter = one_choice_filter(
 )
 
 
+def staff_date(name, description):
+    """A date field as staff read dates everywhere in the admin ("Mar 4, 2025"); Django's own
+    display would use the public pages' "March 4, 2025"."""
+
+    @admin.display(description=description, ordering=name)
+    def show(self, obj):
+        value = getattr(obj, name)
+        return local_date(value) if value else ""
+
+    return show
+
+
 class ContentAdmin(ReadOnlyAdmin):
     """Read-only: the text is edited in the files under content/ and loaded by sync_content."""
 
     list_filter = ["is_published", ReviewDueFilter]
     search_fields = ["title", "slug", "source_path"]
-    readonly_fields = ["view_source_note"]
+    readonly_fields = ["view_source_note", "published", "reviewed", "updated"]
+    published = staff_date("published_on", "Published")
+    reviewed = staff_date("reviewed_on", "Reviewed on")
+    updated = staff_date("updated_on", "Updated")
 
     @admin.display(description="How to edit")
     def view_source_note(self, obj):
@@ -38,11 +53,11 @@ class ContentAdmin(ReadOnlyAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(ContentAdmin):
-    list_display = ["title", "published_on", "review", "is_published", "source_path", "synced_at"]
+    list_display = ["title", "published", "review", "is_published", "source_path", "synced_at"]
     date_hierarchy = "published_on"
     fields = [
-        "title", "slug", "summary", "author", "reviewer", "reviewed_on", "published_on",
-        "updated_on", "services", "is_published", "source_path", "synced_at", "word_count",
+        "title", "slug", "summary", "author", "reviewer", "reviewed", "published",
+        "updated", "services", "is_published", "source_path", "synced_at", "word_count",
         "view_source_note",
     ]  # fmt: skip
 
@@ -52,6 +67,6 @@ class PageAdmin(ContentAdmin):
     list_display = ["title", "section", "review", "is_published", "source_path", "synced_at"]
     list_filter = ["section", "is_published", ReviewDueFilter]
     fields = [
-        "title", "slug", "summary", "section", "service", "reviewer", "reviewed_on",
-        "updated_on", "is_published", "source_path", "synced_at", "view_source_note",
+        "title", "slug", "summary", "section", "service", "reviewer", "reviewed",
+        "updated", "is_published", "source_path", "synced_at", "view_source_note",
     ]  # fmt: skip

@@ -60,6 +60,10 @@ def test_the_clinical_lead_sees_every_review_due_on_one_card(content, make_staff
     assert "Article, last reviewed Mar 4, 2025 by Dr. Rivera, MD" in card
     assert reverse("admin:blog_page_change", args=[Page.objects.get().pk]) in card
 
+    # The article's own page in the admin gives the date the same way.
+    stale = card.split("Stale", 1)[0].rsplit('href="', 1)[1].split('"', 1)[0]
+    assert '<div class="readonly">Mar 4, 2025</div>' in lead.get(stale).content.decode()
+
     # The front desk works requests: the card is not theirs.
     desk = signed_in(make_staff("frontdesk"))
     assert "Content review due" not in desk.get(reverse("admin:index")).content.decode()
