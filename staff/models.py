@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 
+from clinic_site.times import local_time
+
 # No 0/o, 1/l/i: the code is read aloud or off a sticky note.
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
@@ -62,7 +64,7 @@ class EnrolmentCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"Enrolment code for {self.user}, issued {self.issued_at:%Y-%m-%d %H:%M}"
+        return f"Enrolment code for {self.user}, issued {local_time(self.issued_at)}"
 
     @classmethod
     def issue(cls, user, by):
@@ -121,7 +123,7 @@ class SignInEvent(models.Model):
         verbose_name = "sign-in event"
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+        return f"{local_time(self.at)} {self.username} {self.get_action_display()}"
 
     @classmethod
     def record(cls, user, action, by=None):
