@@ -683,7 +683,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # The list needs the width that the apps' sidebar takes (the breadcrumbs remain).
-        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        extra_context = {
+            "is_nav_sidebar_enabled": False,
+            # Not Django's "Select appointment request to change": the list is worked, in order.
+            "title": "Appointment requests",
+            **(extra_context or {}),
+        }
         # The requests that became overdue, or whose callback day came, since the last write
         # move up now: one UPDATE over the open requests (see refresh_queue_ranks).
         AppointmentRequest.objects.refresh_queue_ranks()
