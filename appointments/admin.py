@@ -367,8 +367,15 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             AppointmentRequest.objects.duplicates_of(obj), pk=request.POST.get("duplicate_of")
         )
         obj.close_as_duplicate(original, request.user)
+        # The flag is not taken off with it: what made it urgent may be in this one only.
+        still_urgent = (
+            " It stays flagged urgent, at the top of the list, until the flag is cleared."
+            if obj.urgent
+            else ""
+        )
         self.message_user(
-            request, f"{obj.reference} closed as a duplicate of {original.reference}."
+            request,
+            f"{obj.reference} closed as a duplicate of {original.reference}.{still_urgent}",
         )
         return redirect(original.get_admin_url())
 
