@@ -7,17 +7,25 @@ The list opens in the order the front desk works: see models.QueueRank and TRIAG
 
 import re
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Min, QuerySet
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 from django.utils.timesince import timesince
+from django.utils.translation import get_language_info
+from django.views.decorators.http import require_POST
 
 from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
 
@@ -29,22 +37,29 @@ from .models import (
     CallAttempt,
     Note,
     OutgoingEmail,
-    StatusChange,
+    local_date,
     local_time,
 )
 
 Status = AppointmentRequest.Status
 
 PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
-# Shown first on a request's page, as links to call or write.
+# The full record on a request's page opens with these, the phone and e-mail as links.
 CONTACT_FIELDS = [
-    "name",
+    "first_name",
+    "last_name",
     "phone_link",
     "email_link",
     "contact_method",
     "best_time",
     "call_language",
 ]
+
+
+def call_language_name(request):
+    """The language to speak to the patient in ("Spanish"): the one they chose on the form, or
+    for a request from before that question, the language of the page they wrote from."""
+    return get_language_info(request.call_language or request.language)["name"]
 
 
 def flagged_because(request):
@@ -123,26 +138,6 @@ class EmailFilter(admin.SimpleListFilter):
         return queryset
 
 
-class StatusChangeInline(admin.TabularInline):
-    model = StatusChange
-    verbose_name = "status change"
-    verbose_name_plural = "Status history"
-    fields = ["when", "from_status", "to_status", "changed_by"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="Changed at")
-    def when(self, obj):
-        return local_time(obj.changed_at)
-
-
 class NoteInline(admin.StackedInline):
     """Append-only: existing notes are shown read-only; a new one can be added."""
 
@@ -167,16 +162,38 @@ class CallAttemptInline(admin.StackedInline):
     Stacked, not tabular: each field keeps its label, and it fits a phone."""
 
     model = CallAttempt
-    verbose_name = "call attempt"
-    verbose_name_plural = "Log a call attempt"
-    fields = ["outcome", "at", "next_callback_on", "caller"]
-    readonly_fields = ["caller"]
+    # The heading of the one form shown (max_num); each form's own heading is hidden.
+    verbose_name = verbose_name_plural = "log a call"
+    # One row on a desktop (the admin stacks the fields on a phone).
+    fields = [("outcome", "at", "next_callback_on")]
     extra = 1
+    max_num = 1
     can_delete = False
 
-    @admin.display(description="By")
-    def caller(self, obj):
-        return staff_name(obj.by)
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The browser's own date and time pickers (a phone's wheel), each with its one label:
+        # the admin's split date/time boxes leave the two inputs without one.
+        if db_field.name == "at":
+            return forms.DateTimeField(
+                label="Called at",
+                required=False,
+                help_text="If empty: now.",
+                widget=forms.DateTimeInput(
+                    attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+                ),
+            )
+        if db_field.name == "next_callback_on":
+            return forms.DateField(
+                label="Next callback",
+                required=False,
+                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        # Only the form for the call being made, on the first screen: the calls before it are
+        # listed with the request's history (AppointmentRequestAdmin.calls_so_far).
+        return super().get_queryset(request).none()
 
     def has_change_permission(self, request, obj=None):
         return False
@@ -210,6 +227,15 @@ class TriagePaginator(Paginator):
         return super()._get_page(object_list, number, paginator)
 
 
+class TriageChangeList(ChangeList):
+    """The list opens in triage order (get_ordering), which no column shows. Django would mark
+    the column of the model's default ordering ("Received") as the one sorted by; no header is
+    marked until staff sort by a column."""
+
+    def get_ordering_field_columns(self):
+        return super().get_ordering_field_columns() if ORDER_VAR in self.params else {}
+
+
 def mark_as(status):
     """The admin action "Mark as <status>" for the selected requests."""
 
@@ -223,20 +249,19 @@ def mark_as(status):
 
 @admin.register(AppointmentRequest)
 class AppointmentRequestAdmin(admin.ModelAdmin):
+    # Nine columns fit beside the filters on a 1440 px screen: what belongs together shares a
+    # cell (the name with how to reach them; the status with its badges; the callback with
+    # "Overdue"); the e-mail, the patient type and the duplicate's details are on the request's
+    # page.
     list_display = [
         "received",
         "reference",
         "name",
-        "phone_link",
-        "preferred_contact",
-        "best_time_short",
         "service_short",
-        "language_code",
         "message_preview",
         "status_badge",
-        "assignee_name",
         "callback_due",
-        "duplicate_link",
+        "assignee_name",
     ]
     list_display_links = ["reference"]
     list_filter = [
@@ -255,7 +280,6 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     search_help_text = "Search by name, email, phone (any format) or reference."
     date_hierarchy = "created_at"
     list_per_page = 50
-    save_on_top = True  # the call and the note are near the top: so is their Save
     list_select_related = ["assignee"]
     # Counting the whole table on every page view is the slowest part at 100,000 rows.
     show_full_result_count = False
@@ -271,10 +295,10 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "send_emails_again",
         "drop_held_emails",
     ]
-    # The change form (templates/admin/appointments/appointmentrequest/change_form.html) shows
-    # the first two fieldsets, then call attempts and notes, then the rest: what the front desk
-    # needs for a call is on the first screen.
-    inlines = [CallAttemptInline, NoteInline, StatusChangeInline]
+    # The change form (templates/admin/appointments/appointmentrequest/change_form.html) opens
+    # with who, why and how to reach them (first_screen), then the first fieldset and the call
+    # to log, with Save: all on the first screen. Notes, history and the full record follow.
+    inlines = [CallAttemptInline, NoteInline]
     readonly_fields = [
         "reference",
         "received_at",
@@ -282,56 +306,85 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         *PATIENT_FIELDS,
         "language",
         "status_since",
-        "callback_due_on",
+        "callback_booked",
         "urgent",
         "flagged_because",
         "safety_question",
+        "calls_so_far",
+        "status_history",
         "possible_duplicates",
         "notifications",
         "audit_trail",
     ]
     fieldsets = [
-        (None, {"fields": ["reference", "received_at", *CONTACT_FIELDS, "language"]}),
-        (
-            "Triage",
-            {
-                "fields": [
-                    "urgent",
-                    "flagged_because",
-                    "status",
-                    "status_since",
-                    "assignee",
-                    "callback_due_on",
-                ]
-            },
-        ),
+        (None, {"fields": [("status", "assignee")]}),
+        ("Calls so far", {"fields": ["calls_so_far"]}),
+        ("Status history", {"fields": ["status_history"]}),
         (
             "What the patient sent (read-only)",
             {
                 "fields": [
-                    "safety_question" if f == "safety_answer" else f
-                    for f in PATIENT_FIELDS
-                    if f not in {"email", "phone", *CONTACT_FIELDS}
+                    "reference",
+                    "received_at",
+                    *CONTACT_FIELDS,
+                    "language",
+                    *(
+                        "safety_question" if f == "safety_answer" else f
+                        for f in PATIENT_FIELDS
+                        if f not in {"email", "phone", *CONTACT_FIELDS}
+                    ),
                 ]
             },
+        ),
+        (
+            "Triage",
+            {"fields": ["urgent", "flagged_because", "status_since", "callback_booked"]},
         ),
         ("Possible duplicates", {"fields": ["possible_duplicates"]}),
         ("E-mails", {"fields": ["notifications"]}),
         ("Audit trail", {"fields": ["audit_trail"], "classes": ["collapse"]}),
     ]
 
-    class Media:
-        css = {"all": ["css/admin.css"]}
-
     paginator = TriagePaginator
+
+    def get_changelist(self, request, **kwargs):
+        return TriageChangeList
 
     def get_urls(self):
         # The reply-time report (report_views.py), beside the list it is about.
         report = self.admin_site.admin_view(report_views.reply_report)
+        close = self.admin_site.admin_view(self.close_duplicate_view)
         return [
             path("report/", report, {"site": self.admin_site}, name="appointments_reply_report"),
+            path(
+                "<int:object_id>/close-duplicate/",
+                close,
+                name="appointments_appointmentrequest_close_duplicate",
+            ),
             *super().get_urls(),
         ]
+
+    @method_decorator(require_POST)
+    def close_duplicate_view(self, request, object_id):
+        """ "Close as duplicate of …", a button on the request's page: one click."""
+        obj = get_object_or_404(self.get_queryset(request), pk=object_id)
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        original = get_object_or_404(
+            AppointmentRequest.objects.duplicates_of(obj), pk=request.POST.get("duplicate_of")
+        )
+        obj.close_as_duplicate(original, request.user)
+        # The flag is not taken off with it: what made it urgent may be in this one only.
+        still_urgent = (
+            " It stays flagged urgent, at the top of the list, until the flag is cleared."
+            if obj.urgent
+            else ""
+        )
+        self.message_user(
+            request,
+            f"{obj.reference} closed as a duplicate of {original.reference}.{still_urgent}",
+        )
+        return redirect(original.get_admin_url())
 
     def get_ordering(self, request):
         # Worked first, first (a sortable column's header overrides it): the stored queue rank,
@@ -345,13 +398,24 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         return format_html(
             '<span title="{}">{}</span><br><small>{} ago</small>',
             local_time(obj.created_at),
-            timezone.localtime(obj.created_at).strftime("%b %d"),
+            local_date(timezone.localdate(obj.created_at), year=False),
             timesince(obj.created_at).split(",")[0],
         )
 
-    @admin.display(description="Name", ordering="last_name")
+    @admin.display(description="Name and contact", ordering="last_name")
     def name(self, obj):
-        return f"{obj.first_name} {obj.last_name}"
+        # Who, and how to reach them: the number to tap, then how and when they asked to be
+        # contacted, and the language to speak when it is not English.
+        how = [obj.get_contact_method_display(), obj.get_best_time_display().split(" (")[0]]
+        if (obj.call_language or obj.language) != "en":
+            how.append(call_language_name(obj))
+        return format_html(
+            '<strong class="patient-name">{} {}</strong>{}<small class="contact-pref">{}</small>',
+            obj.first_name,
+            obj.last_name,
+            self.phone_link(obj),
+            " · ".join(str(part) for part in how),
+        )
 
     @admin.display(description="Phone")
     def phone_link(self, obj):
@@ -363,40 +427,30 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     def email_link(self, obj):
         return format_html('<a href="mailto:{}">{}</a>', obj.email, obj.email) if obj.email else ""
 
-    @admin.display(description="Best time", ordering="best_time")
-    def best_time_short(self, obj):
-        return obj.get_best_time_display().split(" (")[0]
-
-    @admin.display(description="Language", ordering="call_language")
-    def language_code(self, obj):
-        # The language to speak on the call, as the patient chose it ("Spanish"); for requests
-        # from before the question, the code of the page they wrote from ("es"). The filter and
-        # the request's page give both.
-        return obj.get_call_language_display() or obj.language
-
-    @admin.display(description="Message")
+    @admin.display(description="Message", empty_value="")
     def message_preview(self, obj):
-        return Truncator(" ".join(obj.message.split())).chars(60)
+        return Truncator(" ".join(obj.message.split())).chars(70)
 
-    @admin.display(description="Assignee", ordering="assignee__first_name")
+    @admin.display(description="Assignee", ordering="assignee__first_name", empty_value="")
     def assignee_name(self, obj):
         return staff_name(obj.assignee)
 
     @admin.display(description="Callback", ordering="callback_due_on")
     def callback_due(self, obj):
-        return obj.callback_due_on.strftime("%b %d") if obj.callback_due_on else ""
+        # The next callback and whether the request is overdue: the two "when" questions.
+        when = local_date(obj.callback_due_on, year=False) if obj.callback_due_on else ""
+        return format_html(
+            '<span class="callback-date">{}</span>{}',
+            when,
+            format_html('<strong class="overdue">{}</strong>', "Overdue") if obj.is_overdue else "",
+        )
 
     @admin.display(description="Service", ordering="service")
     def service_short(self, obj):
         return obj.get_service_display().split(" (")[0]
 
-    @admin.display(description="Contact by", ordering="contact_method")
-    def preferred_contact(self, obj):
-        return obj.get_contact_method_display()
-
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
-        overdue = format_html(' <strong class="overdue">{}</strong>', "Overdue")
         urgent = ""
         if obj.urgent:
             # Why, under the badge: the front desk reads it before opening the request.
@@ -407,25 +461,110 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                 because,
                 because,
             )
+        duplicate = ""
+        if obj.duplicate_pk is not None:
+            duplicate = format_html(
+                '<small class="duplicate">Possible duplicate of <a href="{}">{}</a></small>',
+                reverse("admin:appointments_appointmentrequest_change", args=[obj.duplicate_pk]),
+                obj.duplicate_reference,
+            )
         return format_html(
             '{}<span class="status-badge status-{}">{}</span>{}',
             urgent,
             obj.status,
             obj.get_status_display(),
-            overdue if obj.is_overdue else "",
-        )
-
-    @admin.display(description="Possible duplicate")
-    def duplicate_link(self, obj):
-        if obj.duplicate_pk is None:
-            return ""
-        return format_html(
-            '<a href="{}">{}</a>',
-            reverse("admin:appointments_appointmentrequest_change", args=[obj.duplicate_pk]),
-            obj.duplicate_reference,
+            duplicate,
         )
 
     # --- one request ---
+
+    @admin.display(description="Calls")
+    def calls_so_far(self, obj):
+        calls = obj.call_attempts.select_related("by")
+        if not calls:
+            return "None yet"
+        return format_html(
+            '<table class="calls"><thead><tr><th>When</th><th>Outcome</th><th>By</th>'
+            "<th>Next callback</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        local_time(call.at),
+                        call.get_outcome_display(),
+                        staff_name(call.by),
+                        local_date(call.next_callback_on) if call.next_callback_on else "",
+                    )
+                    for call in calls
+                ),
+            ),
+        )
+
+    @admin.display(description="Changes")
+    def status_history(self, obj):
+        changes = obj.status_changes.select_related("changed_by")
+        if not changes:
+            return "None yet"
+        return format_html(
+            '<table class="calls"><thead><tr><th>Changed at</th><th>From</th><th>To</th>'
+            "<th>By</th></tr></thead><tbody>{}</tbody></table>",
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        local_time(change.changed_at),
+                        change.get_from_status_display(),
+                        change.get_to_status_display(),
+                        staff_name(change.changed_by),
+                    )
+                    for change in changes
+                ),
+            ),
+        )
+
+    @admin.display(description="Callback due")
+    def callback_booked(self, obj):
+        return local_date(obj.callback_due_on) if obj.callback_due_on else "None booked"
+
+    def first_screen(self, obj):
+        """What the top of a request's page shows (_first_screen.html): who, why and how to
+        reach them, in the words and formats of the list."""
+        how = [obj.get_contact_method_display(), obj.get_best_time_display()]
+        return {
+            "name": f"{obj.first_name} {obj.last_name}",
+            "received": local_time(obj.created_at),
+            "ago": timesince(obj.created_at).split(",")[0],
+            "service": obj.get_service_display(),
+            "patient_type": obj.get_patient_type_display(),
+            "badges": format_html(
+                '{}<span class="status-badge status-{}">{}</span>',
+                mark_safe('<span class="urgent-badge">Urgent</span> ') if obj.urgent else "",
+                obj.status,
+                obj.get_status_display(),
+            ),
+            "urgent": obj.urgent,
+            "reasons": flagged_because(obj) if obj.urgent or obj.urgent_reasons else "",
+            "safety_answer": obj.get_safety_answer_display() or "Not answered",
+            "message": obj.message,
+            "phone": obj.phone,
+            "phone_national": obj.phone_national,
+            "email": obj.email,
+            "prefers": " · ".join(str(part) for part in how),
+            "language": call_language_name(obj),
+            "callback": local_date(obj.callback_due_on) if obj.callback_due_on else "",
+            "overdue": obj.is_overdue,
+            "duplicates": AppointmentRequest.objects.duplicates_of(obj).order_by("-created_at")[:3],
+        }
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            # The heading names the request, never the patient (the title is in the history).
+            context.update(
+                title=f"Request {obj.reference}", subtitle=None, first_screen=self.first_screen(obj)
+            )
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     @admin.display(description="Same e-mail or phone within 30 days")
     def possible_duplicates(self, obj):
@@ -558,7 +697,12 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # The list needs the width that the apps' sidebar takes (the breadcrumbs remain).
-        extra_context = {"is_nav_sidebar_enabled": False, **(extra_context or {})}
+        extra_context = {
+            "is_nav_sidebar_enabled": False,
+            # Not Django's "Select appointment request to change": the list is worked, in order.
+            "title": "Appointment requests",
+            **(extra_context or {}),
+        }
         # The requests that became overdue, or whose callback day came, since the last write
         # move up now: one UPDATE over the open requests (see refresh_queue_ranks).
         AppointmentRequest.objects.refresh_queue_ranks()

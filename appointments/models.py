@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_site.clinic import Service
+from clinic_site.times import local_date, local_time  # noqa: F401 (where the app imports them)
 
 from .crisis_terms import KINDS as CRISIS_KINDS
 from .crisis_terms import crisis_kinds
@@ -25,12 +26,6 @@ def new_reference():
     """A short reference for the patient and staff to quote: 8 symbols, 40 random bits."""
     code = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
     return f"{code[:4]}-{code[4:]}"
-
-
-def local_time(value):
-    """A time as staff read it everywhere: in the clinic's zone (TIME_ZONE), named (EST or
-    EDT), so a note, the status history and the audit trail never mix UTC and local times."""
-    return timezone.localtime(value).strftime("%b %d, %Y, %I:%M %p %Z")
 
 
 class AppointmentRequestQuerySet(models.QuerySet):
@@ -490,6 +485,13 @@ class AppointmentRequest(models.Model):
             AuditEntry.record(by, AuditEntry.Action.CALLED, self.reference, detail)
         return attempt
 
+    def close_as_duplicate(self, original, by):
+        """Close this request as a repeat of `original` on behalf of `by`: a note says which,
+        and the status becomes Closed, all or nothing."""
+        with transaction.atomic():
+            self.add_note(f"Closed as a duplicate of {original.reference}.", by)
+            self.change_status(self.Status.CLOSED, by)
+
     @property
     def urgent_reason_labels(self):
         """Why the request was flagged, in words staff read (URGENT_REASONS)."""
@@ -564,7 +566,7 @@ class CallAttempt(models.Model):
         ordering = ["-at", "-pk"]
 
     def __str__(self):
-        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.get_outcome_display()}, {local_time(self.at)}"
 
 
 class Note(models.Model):

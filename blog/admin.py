@@ -1,23 +1,11 @@
-from datetime import timedelta
-
 from django.contrib import admin
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.html import format_html
 
 from clinic_site.admin import ReadOnlyAdmin, one_choice_filter
+from clinic_site.times import local_date
 
-from .models import Article, Page
-
-# A clinical text is reviewed again after this long.
-REVIEW_EVERY = timedelta(days=365)
-
-
-def review_due():
-    """Content whose medical review is missing or more than REVIEW_EVERY old."""
-    cutoff = timezone.localdate() - REVIEW_EVERY
-    return Q(reviewed_on__isnull=True) | Q(reviewed_on__lt=cutoff)
-
+from .models import REVIEW_EVERY, Article, Page, review_due
 
 ReviewDueFilter = one_choice_filter(
     "medical review",
@@ -27,15 +15,27 @@ ReviewDueFilter = one_choice_filter(
 )
 
 
+def staff_date(name, description):
+    """A date field as staff read dates everywhere in the admin ("Mar 4, 2025"); Django's own
+    display would use the public pages' "March 4, 2025"."""
+
+    @admin.display(description=description, ordering=name)
+    def show(self, obj):
+        value = getattr(obj, name)
+        return local_date(value) if value else ""
+
+    return show
+
+
 class ContentAdmin(ReadOnlyAdmin):
     """Read-only: the text is edited in the files under content/ and loaded by sync_content."""
 
     list_filter = ["is_published", ReviewDueFilter]
     search_fields = ["title", "slug", "source_path"]
-    readonly_fields = ["view_source_note"]
-
-    class Media:
-        css = {"all": ["css/admin.css"]}
+    readonly_fields = ["view_source_note", "published", "reviewed", "updated"]
+    published = staff_date("published_on", "Published")
+    reviewed = staff_date("reviewed_on", "Reviewed on")
+    updated = staff_date("updated_on", "Updated")
 
     @admin.display(description="How to edit")
     def view_source_note(self, obj):
@@ -45,7 +45,7 @@ class ContentAdmin(ReadOnlyAdmin):
     def review(self, obj):
         if obj.reviewed_on is None:
             return format_html('<strong class="overdue">{}</strong>', "Not reviewed")
-        when = obj.reviewed_on.strftime("%b %d, %Y")
+        when = local_date(obj.reviewed_on)
         if obj.reviewed_on < timezone.localdate() - REVIEW_EVERY:
             return format_html('<strong class="overdue">{} (due again)</strong>', when)
         return f"{when} by {obj.reviewer}"
@@ -53,11 +53,11 @@ class ContentAdmin(ReadOnlyAdmin):
 
 @admin.register(Article)
 class ArticleAdmin(ContentAdmin):
-    list_display = ["title", "published_on", "review", "is_published", "source_path", "synced_at"]
+    list_display = ["title", "published", "review", "is_published", "source_path", "synced_at"]
     date_hierarchy = "published_on"
     fields = [
-        "title", "slug", "summary", "author", "reviewer", "reviewed_on", "published_on",
-        "updated_on", "services", "is_published", "source_path", "synced_at", "word_count",
+        "title", "slug", "summary", "author", "reviewer", "reviewed", "published",
+        "updated", "services", "is_published", "source_path", "synced_at", "word_count",
         "view_source_note",
     ]  # fmt: skip
 
@@ -67,6 +67,6 @@ class PageAdmin(ContentAdmin):
     list_display = ["title", "section", "review", "is_published", "source_path", "synced_at"]
     list_filter = ["section", "is_published", ReviewDueFilter]
     fields = [
-        "title", "slug", "summary", "section", "service", "reviewer", "reviewed_on",
-        "updated_on", "is_published", "source_path", "synced_at", "view_source_note",
+        "title", "slug", "summary", "section", "service", "reviewer", "reviewed",
+        "updated", "is_published", "source_path", "synced_at", "view_source_note",
     ]  # fmt: skip

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -76,6 +78,16 @@ class ContentFields(models.Model):
         return len(self.toc) >= self.toc_min_headings
 
 
+# A clinical text is reviewed again after this long.
+REVIEW_EVERY = timedelta(days=365)
+
+
+def review_due():
+    """Content whose medical review is missing or more than REVIEW_EVERY old."""
+    cutoff = timezone.localdate() - REVIEW_EVERY
+    return models.Q(reviewed_on__isnull=True) | models.Q(reviewed_on__lt=cutoff)
+
+
 class Article(ContentFields):
     author = models.CharField(max_length=100)
     reviewer = models.CharField(max_length=100, blank=True)
@@ -100,6 +112,8 @@ class Article(ContentFields):
     class Meta:
         ordering = ["-published_on", "-id"]
         indexes = [models.Index(fields=["is_published", "-published_on"])]
+        # Articles and pages alike: the admin index tells whoever has it which reviews are due.
+        permissions = [("review_content", "Is told when a clinical text's review is due")]
 
     def get_absolute_url(self):
         return reverse("blog:article", args=[self.slug])

@@ -216,13 +216,16 @@ STAFF_SESSION_MAX_SECONDS = 12 * 60 * 60
 SESSION_COOKIE_AGE = STAFF_SESSION_IDLE_SECONDS
 
 # django-axes: the 6th failed sign-in within the cool-off window is refused for that username
-# from that client, and for the rest of the window. Staff reset a lockout in the admin
-# ("Access attempts") or with `manage.py axes_reset_username`.
+# from that client, and for the rest of the window. The clinical lead lifts a lockout in the
+# admin ("Sign-in lockouts", "Unlock") or anyone with a shell: `manage.py axes_reset_username`.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = float(os.environ.get("AXES_COOLOFF_HOURS", "0.5"))  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "staff/locked_out.html"
+# The clinic's page with the wait in words, and the clinic's own admin page for lockouts
+# (staff/admin.py) in place of the library's three.
+AXES_LOCKOUT_CALLABLE = "staff.views.locked_out"
+AXES_ENABLE_ADMIN = False
 AXES_CLIENT_IP_CALLABLE = "clinic_site.http.client_ip"
 
 AUTH_PASSWORD_VALIDATORS = [

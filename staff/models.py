@@ -4,11 +4,14 @@ issued, used or cleared what. Neither holds patient details."""
 import hashlib
 from datetime import timedelta
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+
+from clinic_site.times import local_time
 
 # No 0/o, 1/l/i: the code is read aloud or off a sticky note.
 CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
@@ -35,6 +38,18 @@ class StaffMember(get_user_model()):
         verbose_name = "staff member"
 
 
+class SignInLockout(AccessAttempt):
+    """Failed sign-ins as django-axes counts them, one row for each username and device: the
+    admin's "Sign-in lockouts", where the clinical lead lifts one (staff/admin.py). A proxy, so
+    the admin speaks the clinic's words and not the library's."""
+
+    class Meta:
+        proxy = True
+        default_permissions = ("view",)
+        permissions = [("unlock_signinlockout", "Can lift a sign-in lockout")]
+        verbose_name = "sign-in lockout"
+
+
 class EnrolmentCode(models.Model):
     """What a new phone needs besides the password: a code issued in the admin, used once,
     within STAFF_ENROLMENT_CODE_HOURS. Only its hash is kept."""
@@ -49,7 +64,7 @@ class EnrolmentCode(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self):
-        return f"Enrolment code for {self.user}, issued {self.issued_at:%Y-%m-%d %H:%M}"
+        return f"Enrolment code for {self.user}, issued {local_time(self.issued_at)}"
 
     @classmethod
     def issue(cls, user, by):
@@ -89,6 +104,7 @@ class SignInEvent(models.Model):
         ENROLLED = "enrolled", "Enrolled an authenticator"
         BACKUP_CODE_USED = "backup used", "Signed in with a backup code"
         WAIT_CLEARED = "wait cleared", "Wait after wrong codes cleared"
+        UNLOCKED = "unlocked", "Sign-in lockout lifted"
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(
@@ -107,7 +123,7 @@ class SignInEvent(models.Model):
         verbose_name = "sign-in event"
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.username} {self.get_action_display()}"
+        return f"{local_time(self.at)} {self.username} {self.get_action_display()}"
 
     @classmethod
     def record(cls, user, action, by=None):

@@ -30,9 +30,11 @@ ROLES = {
         "appointments.view_auditentry",
         # The reply-time report (appointments/report.py): how soon requests are answered.
         "appointments.view_reply_report",
-        # Lift a locked-out colleague's sign-in (django-axes).
-        "axes.view_accessattempt",
-        "axes.delete_accessattempt",
+        # The admin index's "Content review due" card (articles and pages).
+        "blog.review_content",
+        # Lift a locked-out colleague's sign-in (django-axes; staff/admin.py).
+        "staff.view_signinlockout",
+        "staff.unlock_signinlockout",
         # Enrolment codes for staff phones, and the record of sign-in events.
         "staff.view_staffmember",
         "staff.manage_two_step",

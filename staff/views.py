@@ -7,7 +7,10 @@ import math
 from functools import wraps
 from urllib.parse import urlencode
 
+from axes.helpers import get_cool_off
 from django import forms
+from django.conf import settings
+from django.contrib import admin
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -17,6 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from clinic_site.times import human_duration
 
 from . import two_step
 
@@ -157,3 +162,20 @@ def enrol(request, site):
         qr_svg=_qr_svg(device.config_url),
         secret=" ".join(key[i : i + 4] for i in range(0, len(key), 4)),
     )
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """What a colleague locked out by django-axes (AXES_LOCKOUT_CALLABLE) reads: the admin's
+    own page, with the clinic's name, and the wait in words ("Try again in 30 minutes"). Each
+    try while locked starts the wait again, so the whole cool-off is what is left."""
+    context = {
+        **admin.site.each_context(request),
+        "title": "Sign-in locked for now",
+        "wait": human_duration(get_cool_off(request)),
+    }
+    return TemplateResponse(
+        request,
+        "staff/locked_out.html",
+        context,
+        status=getattr(settings, "AXES_HTTP_RESPONSE_CODE", 429),
+    ).render()

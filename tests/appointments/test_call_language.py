@@ -78,15 +78,20 @@ def test_a_spanish_call_preference_reaches_the_front_desk(
 
     desk = signed_in(make_staff("frontdesk"))
     listed = desk.get(LIST).content.decode()
-    assert '<td class="field-language_code">Spanish</td>' in listed
+    assert re.search(r'class="contact-pref">[^<]*· Spanish</small>', listed)
     page = desk.get(request.get_admin_url()).content.decode()
     assert re.search(r"Preferred language:</label>\s*<div class=\"readonly\">Spanish</div>", page)
 
 
-def test_a_patient_on_the_spanish_site_may_ask_for_english(client, form_data):
+def test_a_patient_on_the_spanish_site_may_ask_for_english(
+    client, form_data, make_staff, signed_in
+):
     send(client, {**form_data, "call_language": "en"}, path="/es/contact/")
     request = AppointmentRequest.objects.get()
     assert (request.language, request.call_language) == ("es", "en")
+    listed = signed_in(make_staff("frontdesk")).get(LIST).content.decode()
+    assert re.search(r'class="contact-pref">[^<]*</small>', listed)
+    assert not re.search(r'class="contact-pref">[^<]*Spanish</small>', listed)
 
 
 def test_a_post_without_the_question_takes_the_pages_language(client, form_data):
@@ -98,7 +103,7 @@ def test_a_post_without_the_question_takes_the_pages_language(client, form_data)
 def test_requests_from_before_the_question_show_their_pages_language(make_staff, signed_in):
     make_request(language="es")  # call_language blank: not asked
     listed = signed_in(make_staff("frontdesk")).get(LIST).content.decode()
-    assert '<td class="field-language_code">es</td>' in listed
+    assert re.search(r'class="contact-pref">[^<]*· Spanish</small>', listed)
 
 
 def test_an_unknown_language_is_refused_in_the_patients_language(client, form_data):

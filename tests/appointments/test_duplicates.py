@@ -20,10 +20,12 @@ def staff_browser(make_staff, signed_in):
 
 
 def duplicate_column(html, request):
-    """The "Possible duplicate" cell of `request`'s row in the list."""
+    """What `request`'s row in the list says of a possible duplicate (under its status)."""
     own = f'name="_selected_action" value="{request.pk}"'
     row = re.search(rf"<tr>(?:(?!</tr>).)*?{own}(?:(?!</tr>).)*</tr>", html, re.S)[0]
-    return re.search(r'<td class="field-duplicate_link">(.*?)</td>', row, re.S)[1]
+    cell = re.search(r'<td class="field-status_badge">(.*?)</td>', row, re.S)[1]
+    found = re.search(r'<small class="duplicate">(.*?)</small>', cell, re.S)
+    return found[1] if found else ""
 
 
 def test_same_email_in_another_case_links_both_ways(staff_browser):
@@ -65,3 +67,35 @@ def test_two_patients_who_left_out_their_email_are_not_linked(staff_browser):
     html = staff_browser.get(LIST).content.decode()
     assert "href" not in duplicate_column(html, one)
     assert "href" not in duplicate_column(html, other)
+
+
+def test_a_duplicate_is_closed_in_one_click_with_a_note_saying_of_which(make_staff, signed_in):
+    user = make_staff("frontdesk", first_name="Dana", last_name="Reyes")
+    browser = signed_in(user)
+    first = make_request(phone="+15615550199", age=timedelta(days=2))
+    again = make_request(phone="+15615550199", message="Sending again")
+    page = browser.get(again.get_admin_url()).content.decode()
+    close = reverse("admin:appointments_appointmentrequest_close_duplicate", args=[again.pk])
+    button = re.search(rf'<button [^>]*formaction="{close}"[^>]*>([^<]*)</button>', page)
+    assert button[1] == f"Close as duplicate of {first.reference}"
+    assert f'value="{first.pk}"' in button[0]
+
+    response = browser.post(close, {"duplicate_of": first.pk})
+    assert response.headers["Location"] == first.get_admin_url()
+    again.refresh_from_db()
+    assert again.status == "closed"
+    assert again.notes.get().text == f"Closed as a duplicate of {first.reference}."
+    assert again.status_changes.get().changed_by == user
+    # Once closed, the page offers it no more.
+    assert "Close as duplicate" not in browser.get(again.get_admin_url()).content.decode()
+
+
+def test_only_a_possible_duplicate_can_be_named_and_only_by_post(make_staff, signed_in):
+    browser = signed_in(make_staff())
+    request = make_request(phone="+15615550199")
+    stranger = make_request()
+    close = reverse("admin:appointments_appointmentrequest_close_duplicate", args=[request.pk])
+    assert browser.get(close).status_code == 405
+    assert browser.post(close, {"duplicate_of": stranger.pk}).status_code == 404
+    request.refresh_from_db()
+    assert request.status == "new"

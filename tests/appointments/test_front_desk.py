@@ -85,15 +85,15 @@ def test_a_call_logged_on_the_request_page_sets_the_callback(desk):
     user, browser = desk
     request = make_request()
     tomorrow = today() + timedelta(days=1)
-    now = timezone.localtime()
+    # The call was made at 9:40 this morning, clinic time (the browser's date-and-time box).
+    called = timezone.localtime().replace(hour=9, minute=40, second=0, microsecond=0)
     response = browser.post(
         request.get_admin_url(),
         change_form(
             **{
                 "call_attempts-TOTAL_FORMS": "1",
                 "call_attempts-0-outcome": "voicemail",
-                "call_attempts-0-at_0": f"{now:%Y-%m-%d}",
-                "call_attempts-0-at_1": f"{now:%H:%M:%S}",
+                "call_attempts-0-at": f"{called:%Y-%m-%dT%H:%M}",
                 "call_attempts-0-next_callback_on": f"{tomorrow:%Y-%m-%d}",
             }
         ),
@@ -101,11 +101,31 @@ def test_a_call_logged_on_the_request_page_sets_the_callback(desk):
     assert response.status_code == 302
     attempt = CallAttempt.objects.get(request=request)
     assert (attempt.outcome, attempt.by, attempt.next_callback_on) == ("voicemail", user, tomorrow)
+    assert attempt.at == called
     request.refresh_from_db()
     assert request.callback_due_on == tomorrow
     assert AuditEntry.objects.filter(action="called", actor=user).count() == 1
     page = browser.get(request.get_admin_url()).content.decode()
     assert "No answer, left voicemail" in page and "Dana Reyes" in page
+
+
+def test_a_call_logged_without_a_time_was_made_now(desk):
+    _, browser = desk
+    request = make_request()
+    before = timezone.now()
+    browser.post(
+        request.get_admin_url(),
+        change_form(
+            **{
+                "call_attempts-TOTAL_FORMS": "1",
+                "call_attempts-0-outcome": "spoke",
+                "call_attempts-0-at": "",
+            }
+        ),
+    )
+    attempt = CallAttempt.objects.get(request=request)
+    assert before <= attempt.at <= timezone.now()
+    assert attempt.next_callback_on is None
 
 
 @pytest.mark.parametrize(
@@ -120,11 +140,13 @@ def test_request_page_has_links_to_call_and_write_in_national_format(desk):
     _, browser = desk
     request = make_request(phone="+17725550188", email="ann@example.org")
     page = browser.get(request.get_admin_url()).content.decode()
-    assert '<a href="tel:+17725550188" class="phone">(772) 555-0188</a>' in page
+    assert '<a class="call-button" href="tel:+17725550188">Call (772) 555-0188</a>' in page
     assert '<a href="mailto:ann@example.org">ann@example.org</a>' in page
     assert ">+17725550188<" not in page and "E.164" not in page
-    # What a call needs comes before what the patient sent.
-    assert page.index("Log a call attempt") < page.index("What the patient sent")
+    # Who, why and how to reach them, then the call to log and Save; what the patient sent
+    # in full comes after.
+    assert page.index("Reach them") < page.index("Log a call") < page.index('name="_save"')
+    assert page.index('name="_save"') < page.index("Internal notes")
     assert page.index("Internal notes") < page.index("What the patient sent")
 
 
@@ -138,7 +160,7 @@ def test_list_shows_phone_best_time_and_an_escaped_message_preview(desk):
     )
     html = browser.get(LIST).content.decode()
     assert '<a href="tel:+17725550188" class="phone">(772) 555-0188</a>' in html
-    assert ">Afternoon<" in html
+    assert "Phone call · Afternoon" in html
     preview = re.search(r'class="field-message_preview">(.*?)</td>', html).group(1)
     assert preview.startswith("&lt;b&gt;Please&lt;/b&gt; call me") and preview.endswith("…")
     assert len(preview) < 100

@@ -55,11 +55,12 @@ def test_list_shows_what_staff_need_at_a_glance(desk):
     old = make_request(age=timedelta(days=4), first_name="Olga", last_name="Old")
     make_request(first_name="Nina", last_name="New", service="tms")
     html = browser.get(LIST).content.decode()
-    for column in ("Received", "Reference", "Name", "Phone", "Contact by", "Best time",
-                   "Service", "Message", "Status", "Assignee", "Callback"):  # fmt: skip
+    for column in ("Received", "Reference", "Name and contact", "Service", "Message", "Status",
+                   "Callback", "Assignee"):  # fmt: skip
         assert f">{column}<" in html or f">{column}</a>" in html, column
     assert old.reference in html
-    assert "Olga Old" in html and "Nina New" in html
+    assert '<strong class="patient-name">Olga Old</strong>' in html and "Nina New" in html
+    assert "Phone call · Morning" in html  # how and when they asked to be reached
     assert '<span class="status-badge status-new">New</span>' in html
     assert "4\xa0days ago" in html
     assert html.count('class="overdue"') == 1
@@ -310,8 +311,8 @@ def test_date_drill_down_lists_the_dates_requests_span(desk, query, expected):
 
 @pytest.mark.parametrize(
     ("utc", "shown"),
-    [("2026-01-15 15:05", "Jan 15, 2026, 10:05 AM EST"),
-     ("2026-07-15 15:05", "Jul 15, 2026, 11:05 AM EDT")],
+    [("2026-01-15 15:05", "Jan 15, 2026, 10:05 a.m. EST"),
+     ("2026-07-15 15:05", "Jul 15, 2026, 11:05 a.m. EDT")],
 )  # fmt: skip
 def test_every_time_on_a_request_is_in_the_clinics_zone_and_names_it(desk, lead, utc, shown):
     user, browser = desk
@@ -323,10 +324,13 @@ def test_every_time_on_a_request_is_in_the_clinics_zone_and_names_it(desk, lead,
     Note.objects.create(request=request, text="Called back.", author=user, created_at=at)
     AuditEntry.objects.create(actor=user, actor_username="frontdesk", action="changed",
                               reference=request.reference, at=at)  # fmt: skip
+    request.log_call("voicemail", user, at=at)
 
     page = lead.get(change_url(request)).content.decode()
     assert f"Note by frontdesk at {shown}" in page
-    assert page.count(shown) >= 5  # received, status since, history, note, audit trail
+    # received, status since, the calls, history, note, audit trail: one format throughout
+    assert page.count(shown) >= 6
+    assert shown in page.split("Calls so far", 1)[1].split("</table>", 1)[0]
     history = page.split("Status history", 1)[1].split("</table>", 1)[0]
     assert shown in history
     assert shown in page.split('class="audit-trail"', 1)[1]
@@ -334,3 +338,14 @@ def test_every_time_on_a_request_is_in_the_clinics_zone_and_names_it(desk, lead,
     # time the test runs, which may well contain "3:05").
     assert not re.search(r"(?<![:\d])(15|0?3):05(?![:\d])", page)
     assert shown in browser.get(LIST).content.decode()
+
+
+def test_no_column_looks_sorted_while_the_list_is_in_triage_order(desk):
+    _, browser = desk
+    make_request()
+    html = browser.get(LIST).content.decode()
+    assert 'class="sorted' not in html
+    # Once staff sort by a column, its header says so.
+    sorted_by_received = browser.get(LIST, {"o": "1"}).content.decode()
+    header = re.search(r'<th scope="col" class="([^"]*column-received[^"]*)"', sorted_by_received)
+    assert "sorted ascending" in header[1]

@@ -113,7 +113,7 @@ def test_a_patient_requests_an_evaluation_in_spanish_and_staff_see_es(
     sign_in_with_code(desk, site, device)
     desk.goto(site + "/admin/appointments/appointmentrequest/")
     row = desk.locator("#result_list tbody tr", has_text=reference)
-    expect(row.locator(".field-language_code")).to_have_text("Spanish")
+    expect(row.locator(".contact-pref")).to_contain_text("Spanish")
     desk.get_by_role("link", name="Español").click()
     expect(desk).to_have_url(re.compile(r"language__exact=es"))
     expect(desk.locator("#result_list tbody tr")).to_have_count(1)

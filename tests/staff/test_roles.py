@@ -26,5 +26,5 @@ def test_a_role_deleted_by_mistake_comes_back_with_the_next_release():
     Group.objects.filter(name=CLINICAL_LEAD).delete()
     call_command("migrate", verbosity=0)
     lead = codenames(CLINICAL_LEAD)
-    assert {"manage_two_step", "delete_accessattempt", "view_auditentry"} <= lead
+    assert {"manage_two_step", "unlock_signinlockout", "view_auditentry"} <= lead
     assert codenames(FRONT_DESK) < lead

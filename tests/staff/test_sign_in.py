@@ -15,6 +15,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from staff.models import SignInEvent
 from tests.support.staff import (
     STAFF_PASSWORD,
     browser,
@@ -38,7 +39,12 @@ class TestLockout:
             assert response.status_code in (200, 429)
         response = sign_in(client, "frontdesk")
         assert response.status_code == 429
-        assert "Sign-in locked for now" in response.content.decode()
+        page = response.content.decode()
+        assert "Sign-in locked for now" in page
+        # In words, under the clinic's name, not the library's "PT30M" under Django's.
+        assert "Try again in 30 minutes" in page and "PT30M" not in page
+        assert "Treasure Coast Psychiatry: staff" in page
+        assert "Django administration" not in page
 
     def test_lockout_is_for_that_user_and_client_only(self, make_staff):
         make_staff("frontdesk")
@@ -49,24 +55,40 @@ class TestLockout:
         assert sign_in(browser("198.51.100.5"), "frontdesk").status_code == 302
         assert sign_in(attacker, "colleague").status_code == 302
 
-    def test_staff_can_reset_a_lockout(self, make_staff, signed_in):
-        make_staff("frontdesk")
+    def test_the_clinical_lead_unlocks_a_colleague(self, make_staff, signed_in):
+        colleague = make_staff("frontdesk")
         client = browser()
         for _ in range(5):
             sign_in(client, "frontdesk", "wrong password!!")
         assert sign_in(client, "frontdesk").status_code == 429
-        lead = signed_in(make_staff("lead", role="Clinical lead"))
+        lead_user = make_staff("lead", role="Clinical lead")
+        lead = signed_in(lead_user)
+        index = lead.get(reverse("admin:index")).content.decode()
+        lockouts = reverse("admin:staff_signinlockout_changelist")
+        assert f'<a href="{lockouts}">Sign-in lockouts</a>' in index
+        page = lead.get(lockouts).content.decode()
+        assert "Locked until" in page and "Unlock: let them try again now" in page
+        assert "delete the selected" not in page.lower()
         attempt = AccessAttempt.objects.get(username="frontdesk")
-        delete = reverse("admin:axes_accessattempt_delete", args=[attempt.pk])
-        page = lead.get(delete)
-        assert page.status_code == 200
-        lead.post(delete, {"post": "yes"})
+        assert attempt.user_agent not in page  # a browser's signature tells staff nothing
+        response = lead.post(lockouts, {"action": "unlock", "_selected_action": [attempt.pk]})
+        assert response.status_code == 302
         assert not AccessAttempt.objects.exists()
+        event = SignInEvent.objects.get(action=SignInEvent.Action.UNLOCKED)
+        assert (event.user, event.by) == (colleague, lead_user)
         assert sign_in(client, "frontdesk").status_code == 302
 
-    def test_front_desk_cannot_reset_lockouts(self, make_staff, signed_in):
+    def test_front_desk_cannot_unlock(self, make_staff, signed_in):
         desk = signed_in(make_staff("frontdesk"))
-        assert desk.get(reverse("admin:axes_accessattempt_changelist")).status_code == 403
+        assert desk.get(reverse("admin:staff_signinlockout_changelist")).status_code == 403
+
+    def test_the_admin_shows_no_library_internals(self, make_staff, signed_in):
+        superuser = make_staff("root", role=None, is_superuser=True)
+        index = signed_in(superuser).get(reverse("admin:index")).content.decode()
+        assert "Sign-in lockouts" in index
+        for internal in ("Axes", "AXES", "Access attempts", "Access logs", "Access failures",
+                         "OTP_STATIC", "OTP_TOTP", "Otp_Static", "TOTP devices"):  # fmt: skip
+            assert internal not in index, internal
 
 
 class TestTwoStepSignIn:
