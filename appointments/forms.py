@@ -140,12 +140,11 @@ class TreatmentTrialForm(forms.ModelForm):
                 attrs={"list": "antidepressant-names", "autocomplete": "off", "maxlength": 100}
             ),
         }
-        error_messages = {
-            "medicine": {"required": _("Enter the medicine's name, or leave this row empty.")}
-        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, empty_permitted=True, use_required_attribute=False, **kwargs)
+        # Needed only in a row that is used (clean): no "required" mark on an optional row.
+        self.fields["medicine"].required = False
         for name in ("duration", "helped", "stopped_because"):
             self.fields[name].choices = [("", _("Choose one")), *self.fields[name].choices[1:]]
 
@@ -156,6 +155,12 @@ class TreatmentTrialForm(forms.ModelForm):
         if CONTROL_CHARS.search(value):
             raise forms.ValidationError(_("Remove the special characters."))
         return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("medicine") and "medicine" not in self.errors:
+            self.add_error("medicine", _("Enter the medicine's name, or leave this row empty."))
+        return cleaned
 
 
 def treatment_trial_forms(data=None):
