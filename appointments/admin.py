@@ -488,7 +488,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             )
         count = adequate_trial_count(trials)
         return format_html(
-            '{} <strong class="trials-reported">{} trial{} reported</strong> <small>{}</small>',
+            '{} · <strong class="trials-reported">{} trial{} reported</strong> <small>{}</small>',
             obj.get_service_display(),
             count,
             "" if count == 1 else "s",
