@@ -285,7 +285,7 @@ class AppointmentRequest(models.Model):
         OTHER = "other", _("Other")
 
     class Therapy(models.TextChoices):
-        NOW = "now", _("Yes, I am in therapy now")
+        NOW = "now", _("Yes, now")
         PAST = "past", _("Yes, in the past")
         NO = "no", _("No")
 

@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='appointmentrequest',
             name='had_therapy',
-            field=models.CharField(blank=True, choices=[('now', 'Yes, I am in therapy now'), ('past', 'Yes, in the past'), ('no', 'No')], db_default='', default='', max_length=10, verbose_name='therapy for depression'),
+            field=models.CharField(blank=True, choices=[('now', 'Yes, now'), ('past', 'Yes, in the past'), ('no', 'No')], db_default='', default='', max_length=10, verbose_name='therapy for depression'),
         ),
         migrations.AddField(
             model_name='appointmentrequest',

@@ -188,5 +188,5 @@ def test_the_clinical_leads_export_lists_the_history_under_its_rules(submit, mak
         "enough); Bupropion (6 weeks to 3 months, helped: No, stopped: Side effects)"
     )
     assert exported["Trials of 6 weeks or more"] == "2"
-    assert exported["Therapy for depression"] == "Yes, I am in therapy now"
+    assert exported["Therapy for depression"] == "Yes, now"
     assert exported["Source"] == "Patient"
