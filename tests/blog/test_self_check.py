@@ -66,6 +66,9 @@ def test_the_self_check_asks_nothing_of_the_server_and_ends_in_a_request(
     for tag in ("<form", "<input", "<select", "<button", "<script"):
         assert tag not in check
     assert f'href="/contact/?service={service}">Request an evaluation for' in check
+    # ... and to what to bring, further down the same page.
+    assert 'href="#before-your-evaluation">what to bring</a>' in check
+    assert 'id="before-your-evaluation"' in response.content.decode()
     assert AppointmentRequest.objects.count() == 0 and Session.objects.count() == 0
     assert "sessionid" not in response.cookies
 
