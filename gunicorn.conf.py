@@ -23,7 +23,7 @@ preload_app = False
 
 def post_worker_init(worker):
     # A worker is ready once it has imported the site: this line says so, so that an operator
-    # (and bench/server.py) can tell when a start or a reload has finished.
+    # (and tests/support/servers.py) can tell when a start or a reload has finished.
     worker.log.info("Worker ready (pid: %s)", worker.pid)
 
 

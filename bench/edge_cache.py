@@ -5,7 +5,7 @@ bench/RESULTS.md.
 
     .venv/bin/python bench/edge_cache.py [--duration 8] [--rounds 3]
 
-`make serve`'s configuration (gunicorn, 5 workers, SQLite) behind nginx as bench/server.py
+`make serve`'s configuration (gunicorn, 5 workers, SQLite) behind nginx as tests/support/servers.py
 renders it for the tests (only ports and paths differ from production), with nginx running
 two worker processes. Needs wrk and nginx. Take figures on a quiet machine (load under 1.5).
 """
@@ -17,8 +17,10 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from server import nginx_in_front, production_server
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
 from throughput import HEADERS, fetch, load_average, machine, wrk
+
+from tests.support.servers import nginx_in_front, production_server
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"

@@ -4,10 +4,10 @@ least as fast as 16 clients post them).
 
     .venv/bin/python bench/email_drain.py [--requests 2000] [--concurrency 16] [--workers 1,4]
 
-Runs the production configuration under gunicorn (bench/server.py) on PostgreSQL, in a database
-of its own (BENCH_DATABASE_URL's name + "_drain", dropped and made anew) with BENCH_REDIS_URL as
-the cache, and an SMTP sink on loopback (aiosmtpd, in a process of its own) that accepts
-everything.
+Runs the production configuration under gunicorn (tests/support/servers.py) on PostgreSQL, in a
+database of its own (BENCH_DATABASE_URL's name + "_drain", dropped and made anew) with
+BENCH_REDIS_URL as the cache, and an SMTP sink on loopback (aiosmtpd, in a process of its own)
+that accepts everything.
 
 1. POSTs: the clients load the form, wait the 3 seconds a person needs, then send it at once
    with no worker running: the form's rate, and a queue of 2 e-mails a request.
@@ -26,9 +26,11 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from pathlib import Path
 
-from post_throughput import load_form, submit
-from server import ROOT, free_port, production_server, wait_for_port
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
+from tests.support.forms import load_form, submit
+from tests.support.servers import ROOT, free_port, production_server, wait_for_port
 
 
 def recreate(url):

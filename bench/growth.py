@@ -14,7 +14,6 @@ the database is emptied and refilled, the Redis db flushed), as bench/throughput
 """
 
 import argparse
-import os
 import random
 import re
 import shutil
@@ -25,8 +24,10 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from server import ROOT, production_server
-from throughput import RESULTS, create_database, fetch, load_average, machine, wrk
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
+from throughput import RESULTS, configurations, create_database, fetch, load_average, machine, wrk
+
+from tests.support.servers import ROOT, production_server
 
 START, END = "<!-- growth:start -->", "<!-- growth:end -->"
 # In every synthetic article (and in the real ones), as a patient might search for it.
@@ -177,16 +178,7 @@ def main():
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md alone")
     args = parser.parse_args()
-    configs = {}
-    if args.only != "postgres":
-        configs["SQLite + database cache"] = {"REDIS_URL": ""}
-        os.environ.pop("DATABASE_URL", None)
-    pg, redis = os.environ.get("BENCH_DATABASE_URL"), os.environ.get("BENCH_REDIS_URL")
-    if args.only != "sqlite":
-        if pg and redis:
-            configs["PostgreSQL + Redis"] = {"DATABASE_URL": pg, "REDIS_URL": redis}
-        else:
-            print("BENCH_DATABASE_URL and BENCH_REDIS_URL unset: PostgreSQL run skipped.")
+    configs = configurations(args.only)
     results, loads = {}, {}
     for name, extra in configs.items():
         start = load_average()

@@ -11,11 +11,13 @@ import json
 import os
 import platform
 import subprocess
+import sys
 import tempfile
 from datetime import date
 from pathlib import Path
 
-from server import production_server
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
+from tests.support.servers import production_server
 
 HERE = Path(__file__).resolve().parent
 LIGHTHOUSE = HERE / "node_modules" / ".bin" / "lighthouse"

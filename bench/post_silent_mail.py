@@ -3,8 +3,8 @@ and then never answers (the worst case: each SMTP step waits out EMAIL_TIMEOUT).
 
     .venv/bin/python bench/post_silent_mail.py [--requests 20]
 
-Runs the production configuration under gunicorn (bench/server.py) with EMAIL_TIMEOUT at its
-default (10 s) and EMAIL_URL pointing at a listener that accepts and stays silent. No task
+Runs the production configuration under gunicorn (tests/support/servers.py) with EMAIL_TIMEOUT
+at its default (10 s) and EMAIL_URL pointing at a listener that accepts and stays silent. No task
 worker runs, so whatever the request itself sends is all the patient waits for. Requests are
 sent one after another, each from its own visitor (its own form and CSRF cookie).
 """
@@ -12,11 +12,14 @@ sent one after another, each from its own visitor (its own form and CSRF cookie)
 import argparse
 import socket
 import statistics
+import sys
 import threading
 import time
+from pathlib import Path
 
-from post_throughput import load_form, submit
-from server import production_server
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
+from tests.support.forms import load_form, submit
+from tests.support.servers import production_server
 
 
 def silent_mail_server():

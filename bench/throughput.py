@@ -20,7 +20,8 @@ import urllib.request
 from datetime import date
 from pathlib import Path
 
-from server import production_server
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
+from tests.support.servers import production_server
 
 HERE = Path(__file__).resolve().parent
 RESULTS = HERE / "RESULTS.md"
@@ -168,22 +169,30 @@ def create_database(url):
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+def configurations(only=None):
+    """The two configurations a benchmark compares, by name: the environment each server gets.
+    `only` is "sqlite" or "postgres"; PostgreSQL needs BENCH_DATABASE_URL and BENCH_REDIS_URL
+    (scratch ones: `make bench` sets them)."""
+    configs = {}
+    if only != "postgres":
+        configs["SQLite + database cache"] = {"REDIS_URL": ""}
+        os.environ.pop("DATABASE_URL", None)
+    pg, redis = os.environ.get("BENCH_DATABASE_URL"), os.environ.get("BENCH_REDIS_URL")
+    if only != "sqlite":
+        if pg and redis:
+            configs["PostgreSQL + Redis"] = {"DATABASE_URL": pg, "REDIS_URL": redis}
+        else:
+            print("BENCH_DATABASE_URL and BENCH_REDIS_URL unset: PostgreSQL run skipped.")
+    return configs
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--duration", type=int, default=8, help="seconds a URL")
     parser.add_argument("--rounds", type=int, default=3, help="median of this many ratios")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
     args = parser.parse_args()
-    configs = {}
-    if args.only != "postgres":
-        configs["SQLite + database cache"] = {"REDIS_URL": ""}
-        os.environ.pop("DATABASE_URL", None)
-    pg, redis = os.environ.get("BENCH_DATABASE_URL"), os.environ.get("BENCH_REDIS_URL")
-    if args.only != "sqlite":
-        if pg and redis:
-            configs["PostgreSQL + Redis"] = {"DATABASE_URL": pg, "REDIS_URL": redis}
-        else:
-            print("BENCH_DATABASE_URL and BENCH_REDIS_URL unset: PostgreSQL run skipped.")
+    configs = configurations(args.only)
     results = {}
     for name, extra in configs.items():
         if extra.get("DATABASE_URL"):

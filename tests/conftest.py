@@ -60,7 +60,7 @@ def run_worker():
     return send_all_due
 
 
-STAFF_PASSWORD = "correct horse battery staple 42"
+from tests.support.staff import STAFF_PASSWORD  # noqa: E402  (the fixtures below use it)
 
 
 @pytest.fixture
@@ -117,7 +117,7 @@ def cache_down():
     """The shared cache is Redis, and nothing answers on its port."""
     from django.test import override_settings
 
-    from bench.server import free_port
+    from tests.support.servers import free_port
 
     url = f"redis://127.0.0.1:{free_port()}/0"
     with override_settings(CACHES=redis_cache(url)):
@@ -135,7 +135,7 @@ def own_redis():
     import redis
     from django.test import override_settings
 
-    from bench.server import free_port
+    from tests.support.servers import free_port
 
     if not shutil.which("redis-server"):
         pytest.skip("redis-server is not installed")

@@ -10,7 +10,6 @@ name + "_fault", dropped and made anew.
 import os
 import re
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -23,10 +22,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from bench.server import ROOT, free_port, haproxy_in_front, production_server
-
-sys.path.insert(0, str(ROOT / "bench"))  # bench scripts import each other by bare name
-from post_throughput import load_form  # noqa: E402
+from tests.support.forms import load_form
+from tests.support.servers import ROOT, free_port, haproxy_in_front, production_server
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 STAFF = "front-desk@clinic.example"

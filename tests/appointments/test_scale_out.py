@@ -25,10 +25,8 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from bench.server import NGINX, ROOT, free_port, nginx_in_front, production_server
-
-sys.path.insert(0, str(ROOT / "bench"))  # bench scripts import each other by bare name
-from post_throughput import load_form, submit  # noqa: E402
+from tests.support.forms import load_form, submit
+from tests.support.servers import NGINX, ROOT, free_port, nginx_in_front, production_server
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 PATIENTS = 200

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.server import NGINX, haproxy_in_front, nginx_in_front, production_server
+from tests.support.servers import NGINX, haproxy_in_front, nginx_in_front, production_server
 
 EVIL = "//evil.example"
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.server import ROOT, free_port, wait_for_port
+from tests.support.servers import ROOT, free_port, wait_for_port
 
 pytestmark = pytest.mark.serve
 

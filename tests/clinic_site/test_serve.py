@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.server import production_server
+from tests.support.servers import production_server
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -1,5 +1,5 @@
-"""deploy/nginx, run as it is (bench/server.py renders it with test ports and paths only): TLS,
-HTTP sent to HTTPS, the probe, what reaches gunicorn and what never does, and the public pages
+"""deploy/nginx, run as it is (tests/support/servers.py renders it with test ports and paths only):
+TLS, HTTP sent to HTTPS, the probe, what reaches gunicorn and what never does, and the public pages
 kept at the edge for a second (issues 21, 23 and 24)."""
 
 import http.client
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.server import NGINX, free_port, nginx_in_front, production_server
+from tests.support.servers import NGINX, free_port, nginx_in_front, production_server
 
 pytestmark = [
     pytest.mark.serve,

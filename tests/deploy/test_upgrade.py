@@ -16,10 +16,8 @@ import time
 import pytest
 from django.db.migrations.loader import MigrationLoader
 
-from bench.server import ROOT, production_server
-
-sys.path.insert(0, str(ROOT / "bench"))  # bench scripts import each other by bare name
-from post_throughput import load_form, submit  # noqa: E402
+from tests.support.forms import load_form, submit
+from tests.support.servers import ROOT, production_server
 
 DATABASE_URL = os.environ.get("DATABASE_URL", "")
 POSTS = 50

@@ -14,7 +14,8 @@ from django.conf import settings
 from django.test.utils import override_settings
 
 from blog.content import sync_content
-from tests.conftest import SITE_CONTENT, STAFF_PASSWORD
+from tests.conftest import SITE_CONTENT
+from tests.support.staff import STAFF_PASSWORD
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists()

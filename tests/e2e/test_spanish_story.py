@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from appointments.models import AppointmentRequest
-from tests.conftest import STAFF_PASSWORD
+from tests.support.staff import STAFF_PASSWORD
 
 from .conftest import sign_in_with_code
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from appointments.models import AppointmentRequest, AuditEntry, Note
 from tests.appointments.factories import make_request
-from tests.conftest import STAFF_PASSWORD
+from tests.support.staff import STAFF_PASSWORD
 
 from .conftest import sign_in_with_code
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from staff.models import EnrolmentCode, SignInEvent
-from tests.staff.test_sign_in import (
+from tests.support.staff import (
     browser,
     code_for,
     enrol_url,

@@ -12,47 +12,21 @@ from axes.models import AccessAttempt
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.test import Client
 from django.urls import reverse
-from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from tests.conftest import STAFF_PASSWORD
+from tests.support.staff import (
+    STAFF_PASSWORD,
+    browser,
+    code_for,
+    enrol_url,
+    login_url,
+    requests_url,
+    sign_in,
+    two_factor_url,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def login_url():
-    return reverse("admin:login")
-
-
-def two_factor_url():
-    return reverse("admin:two_factor")
-
-
-def enrol_url():
-    return reverse("admin:two_factor_enrol")
-
-
-def requests_url():
-    return reverse("admin:appointments_appointmentrequest_changelist")
-
-
-def browser(address="203.0.113.10"):
-    return Client(HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR=address)
-
-
-def sign_in(client, username, password=STAFF_PASSWORD):
-    return client.post(
-        login_url(),
-        {"username": username, "password": password, "next": reverse("admin:index")},
-    )
-
-
-def code_for(device):
-    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
-    totp.time = time.time()
-    return f"{totp.token():0{device.digits}d}"
 
 
 class TestLockout:

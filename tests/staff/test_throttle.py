@@ -12,7 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from staff import two_step
 from staff.models import SignInEvent
-from tests.staff.test_sign_in import browser, code_for, requests_url, sign_in, two_factor_url
+from tests.support.staff import browser, code_for, requests_url, sign_in, two_factor_url
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""`make serve` for the benchmarks and tests/clinic_site/test_serve.py: the production
+"""`make serve` for the tests and the benchmarks (bench/): the production
 configuration under gunicorn, after bin/release, on a scratch database in a temp folder (or
 DATABASE_URL, which must then be a scratch database)."""
 
@@ -11,7 +11,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port():

@@ -1,0 +1,42 @@
+"""Staff signing in, as the admin's own pages ask: password, then the second step."""
+
+import time
+
+from django.test import Client
+from django.urls import reverse
+from django_otp.oath import TOTP
+
+STAFF_PASSWORD = "correct horse battery staple 42"
+
+
+def login_url():
+    return reverse("admin:login")
+
+
+def two_factor_url():
+    return reverse("admin:two_factor")
+
+
+def enrol_url():
+    return reverse("admin:two_factor_enrol")
+
+
+def requests_url():
+    return reverse("admin:appointments_appointmentrequest_changelist")
+
+
+def browser(address="203.0.113.10"):
+    return Client(HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR=address)
+
+
+def sign_in(client, username, password=STAFF_PASSWORD):
+    return client.post(
+        login_url(),
+        {"username": username, "password": password, "next": reverse("admin:index")},
+    )
+
+
+def code_for(device):
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    return f"{totp.token():0{device.digits}d}"
