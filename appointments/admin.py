@@ -37,8 +37,10 @@ from .models import (
     CallAttempt,
     Note,
     OutgoingEmail,
+    adequate_trial_count,
     local_date,
     local_time,
+    national_phone,
 )
 
 Status = AppointmentRequest.Status
@@ -60,6 +62,24 @@ def call_language_name(request):
     """The language to speak to the patient in ("Spanish"): the one they chose on the form, or
     for a request from before that question, the language of the page they wrote from."""
     return get_language_info(request.call_language or request.language)["name"]
+
+
+# What the patient sent, read through these displays: the safety answer with its question, the
+# service with the trials reported and the treatment history's table after it.
+READ_AS = {
+    "safety_answer": ["safety_question"],
+    "service": ["service_and_trials", "treatment_history"],
+}
+REFERRED_BY = "Referred by"
+REFERRER_DISPLAY = [
+    "referrer_name",
+    "referrer_practice",
+    "referrer_phone_link",
+    "referrer_fax_number",
+    "referrer_email_link",
+    "diagnosis",
+    "antidepressant_managed_by",
+]
 
 
 def flagged_because(request):
@@ -267,6 +287,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     list_filter = [
         "urgent",
         StatusFilter,
+        "source",
         "service",
         "patient_type",
         "language",
@@ -312,6 +333,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         "safety_question",
         "calls_so_far",
         "status_history",
+        "service_and_trials",
+        "treatment_history",
+        *REFERRER_DISPLAY,
         "possible_duplicates",
         "notifications",
         "audit_trail",
@@ -320,6 +344,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         (None, {"fields": [("status", "assignee")]}),
         ("Calls so far", {"fields": ["calls_so_far"]}),
         ("Status history", {"fields": ["status_history"]}),
+        # A referral's: who sent it and what they add (get_fieldsets leaves it out otherwise).
+        # Its name, practice and phone are also on the first screen.
+        (REFERRED_BY, {"fields": REFERRER_DISPLAY}),
         (
             "What the patient sent (read-only)",
             {
@@ -329,9 +356,10 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
                     *CONTACT_FIELDS,
                     "language",
                     *(
-                        "safety_question" if f == "safety_answer" else f
+                        shown
                         for f in PATIENT_FIELDS
                         if f not in {"email", "phone", *CONTACT_FIELDS}
+                        for shown in READ_AS.get(f, [f])
                     ),
                 ]
             },
@@ -537,6 +565,8 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
             "received": local_time(obj.created_at),
             "ago": timesince(obj.created_at).split(",")[0],
             "service": obj.get_service_display(),
+            "trials": self.service_and_trials(obj) if self._trials(obj) else "",
+            "referrer": self.referrer(obj),
             "patient_type": obj.get_patient_type_display(),
             "badges": format_html(
                 '{}<span class="status-badge status-{}">{}</span>',
@@ -600,6 +630,79 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
     )
     def safety_question(self, obj):
         return obj.get_safety_answer_display() or "Not answered"
+
+    @admin.display(description="Service")
+    def referrer(self, obj):
+        """A referral's sender as the first screen names them: who, where, the number to tap."""
+        if obj.source != AppointmentRequest.Source.REFERRAL:
+            return ""
+        who = ", ".join(part for part in [obj.referrer_name, obj.referrer_practice] if part)
+        return format_html("{} {}", who, self.referrer_phone_link(obj))
+
+    def service_and_trials(self, obj):
+        trials = self._trials(obj)
+        if not trials:
+            return format_html(
+                "{} <small>(no treatment history given)</small>", obj.get_service_display()
+            )
+        count = adequate_trial_count(trials)
+        return format_html(
+            '{} · <strong class="trials-reported">{} trial{} reported</strong> <small>{}</small>',
+            obj.get_service_display(),
+            count,
+            "" if count == 1 else "s",
+            # models.adequate_trial_count says why 6 weeks, and why this is no assessment.
+            "(antidepressants taken 6 weeks or more, as reported; dose not asked; "
+            "not a clinical assessment)",
+        )
+
+    @admin.display(description="Antidepressants tried")
+    def treatment_history(self, obj):
+        trials = self._trials(obj)
+        if not trials:
+            return "None given"
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    t.medicine,
+                    t.get_duration_display() or "–",
+                    t.get_helped_display() or "–",
+                    t.get_stopped_because_display() or "–",
+                )
+                for t in trials
+            ),
+        )
+        return format_html(
+            '<table class="audit-trail treatment-history"><thead><tr><th scope="col">Medicine</th>'
+            '<th scope="col">How long</th><th scope="col">Helped</th>'
+            '<th scope="col">Why stopped</th></tr></thead><tbody>{}</tbody></table>',
+            rows,
+        )
+
+    @staticmethod
+    def _trials(obj):
+        # Read once for the page's two displays.
+        if not hasattr(obj, "_trials"):
+            obj._trials = list(obj.treatment_trials.all())
+        return obj._trials
+
+    @admin.display(description="Phone")
+    def referrer_phone_link(self, obj):
+        number = obj.referrer_phone
+        if not number:
+            return ""
+        return format_html('<a href="tel:{}" class="phone">{}</a>', number, national_phone(number))
+
+    @admin.display(description="Fax")
+    def referrer_fax_number(self, obj):
+        return national_phone(obj.referrer_fax) if obj.referrer_fax else ""
+
+    @admin.display(description="Email")
+    def referrer_email_link(self, obj):
+        email = obj.referrer_email
+        return format_html('<a href="mailto:{}">{}</a>', email, email) if email else ""
 
     @admin.display(description="Received")
     def received_at(self, obj):
@@ -682,9 +785,10 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         # The trail is the clinical lead's to read, here as in its own list (front desk: 403).
-        if self.can_read_audit(request):
-            return super().get_fieldsets(request, obj)
-        return [(name, opts) for name, opts in self.fieldsets if name != "Audit trail"]
+        left_out = set() if self.can_read_audit(request) else {"Audit trail"}
+        if obj is None or obj.source != AppointmentRequest.Source.REFERRAL:
+            left_out.add(REFERRED_BY)
+        return [(name, opts) for name, opts in self.fieldsets if name not in left_out]
 
     def get_readonly_fields(self, request, obj=None):
         if self.can_read_audit(request):

@@ -6,16 +6,17 @@ from dataclasses import dataclass
 
 import phonenumbers
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Fieldset, Layout
+from crispy_forms.layout import Div, Fieldset, Layout, LayoutObject
 from django import forms
 from django.conf import settings
 from django.core import signing
+from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from clinic_site.clinic import Service, get_clinic
 
-from .models import AppointmentRequest
+from .models import AppointmentRequest, TreatmentTrial
 
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 # Characters that draw nothing or reorder text (Trojan Source, CVE-2021-42574): what staff read
@@ -87,7 +88,118 @@ def is_name_character(char):
     return unicodedata.category(char)[0] in "LM" or char in NAME_PUNCTUATION
 
 
+def phone_e164(raw):
+    """A phone number as typed, in E.164 (+17725550123), "" for none; ValidationError if it is
+    not a number."""
+    raw = raw.strip()
+    if not raw:
+        return ""
+    try:
+        number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise forms.ValidationError(_("Enter a phone number like (772) 555-0123."))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Suggestions for the medicine's name (a datalist: any other name can be typed). Common oral
+# antidepressants in the US, generic name first, then a brand name people may remember.
+COMMON_ANTIDEPRESSANTS = [
+    "Sertraline (Zoloft)",
+    "Escitalopram (Lexapro)",
+    "Citalopram (Celexa)",
+    "Fluoxetine (Prozac)",
+    "Paroxetine (Paxil)",
+    "Venlafaxine (Effexor)",
+    "Desvenlafaxine (Pristiq)",
+    "Duloxetine (Cymbalta)",
+    "Bupropion (Wellbutrin)",
+    "Mirtazapine (Remeron)",
+    "Vortioxetine (Trintellix)",
+    "Vilazodone (Viibryd)",
+    "Trazodone",
+    "Nortriptyline (Pamelor)",
+    "Amitriptyline",
+]
+# Rows on the form, and how many are shown before "Add more medicines" (a <details>: it opens
+# without JavaScript). Six is more than the four trials some plans ask for before TMS; more
+# can go in the message.
+TRIAL_ROWS = 6
+TRIAL_ROWS_SHOWN = 2
+
+
+class TreatmentTrialForm(forms.ModelForm):
+    """One row of the treatment history. A row left empty is no row (empty_permitted)."""
+
+    class Meta:
+        model = TreatmentTrial
+        fields = ["medicine", "duration", "helped", "stopped_because"]
+        # Worded for both forms: the patient's, and a clinician's about their patient.
+        labels = {
+            "medicine": _("Medicine"),
+            "duration": _("Taken for how long, roughly?"),
+            "helped": _("Did it help?"),
+            "stopped_because": _("Why was it stopped?"),
+        }
+        widgets = {
+            "medicine": forms.TextInput(
+                attrs={"list": "antidepressant-names", "autocomplete": "off", "maxlength": 100}
+            ),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, empty_permitted=True, use_required_attribute=False, **kwargs)
+        # Needed only in a row that is used (clean): no "required" mark on an optional row.
+        self.fields["medicine"].required = False
+        for name in ("duration", "helped", "stopped_because"):
+            self.fields[name].choices = [("", _("Choose one")), *self.fields[name].choices[1:]]
+
+    def clean_medicine(self):
+        value = self.cleaned_data.get("medicine", "").strip()
+        if has_hidden_formatting(self.data.get(self.add_prefix("medicine"), "")):
+            raise forms.ValidationError(HIDDEN_FORMATTING_ERROR)
+        if CONTROL_CHARS.search(value):
+            raise forms.ValidationError(_("Remove the special characters."))
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("medicine") and "medicine" not in self.errors:
+            self.add_error("medicine", _("Enter the medicine's name, or leave this row empty."))
+        return cleaned
+
+
+def treatment_trial_forms(data=None):
+    """The treatment history's rows, each a form of its own (prefix trial1 … trial6). Not a
+    formset: a POST without the rows' fields (a page the previous release served, a script)
+    is a request with no history, not a broken form."""
+    return [TreatmentTrialForm(data, prefix=f"trial{n}") for n in range(1, TRIAL_ROWS + 1)]
+
+
+class TreatmentTrialRows(LayoutObject):
+    """Where the form's layout shows the treatment history's rows."""
+
+    def render(self, form, context, template_pack=None, **kwargs):
+        return render_to_string(
+            "appointments/_treatment_trials.html",
+            {
+                # (the row's number, its form)
+                "shown": list(enumerate(form.trials, start=1))[:TRIAL_ROWS_SHOWN],
+                "more": list(enumerate(form.trials, start=1))[TRIAL_ROWS_SHOWN:],
+                # Open when a hidden row holds something, so nothing typed is out of sight.
+                "open_more": any(trial.has_changed() for trial in form.trials[TRIAL_ROWS_SHOWN:]),
+                "names": COMMON_ANTIDEPRESSANTS,
+            },
+        )
+
+
 class AppointmentRequestForm(forms.ModelForm):
+    """The patient's request (the Contact page), with the treatment history's rows
+    (`self.trials`): validated, saved and summarised with it."""
+
+    # Typed text checked for invisible formatting characters (clean).
+    text_fields = TEXT_FIELDS
     service = forms.ChoiceField(
         label=_("Which service are you interested in?"),
         choices=Service.choices,
@@ -161,6 +273,7 @@ class AppointmentRequestForm(forms.ModelForm):
             "insurance": _("Insurance (optional)"),
             "referral": _("How did you hear about us? (optional)"),
             "message": _("Anything else you would like us to know? (optional)"),
+            "had_therapy": _("Have you had therapy (talking treatment) for depression?"),
         }
         help_texts = {
             "email": _("Needed if you would like us to email you."),
@@ -177,6 +290,7 @@ class AppointmentRequestForm(forms.ModelForm):
             "contact_method": forms.RadioSelect,
             "best_time": forms.RadioSelect,
             "patient_type": forms.RadioSelect,
+            "had_therapy": forms.RadioSelect,
             "insurance": forms.TextInput(attrs={"autocomplete": "off"}),
             "message": forms.Textarea(attrs={"rows": 5, "maxlength": 2000}),
         }
@@ -194,24 +308,29 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["referral"].choices = [("", _("Choose one"))] + list(
-            AppointmentRequest.Referral.choices
-        )
+        self.trials = treatment_trial_forms(self.data if self.is_bound else None)
+        if "referral" in self.fields:
+            self.fields["referral"].choices = [("", _("Choose one"))] + list(
+                AppointmentRequest.Referral.choices
+            )
         # Radio buttons start with none chosen, rather than with a "---------" choice.
         for name, choices in (
             ("contact_method", AppointmentRequest.ContactMethod.choices),
             ("best_time", AppointmentRequest.BestTime.choices),
             ("patient_type", AppointmentRequest.PatientType.choices),
+            ("had_therapy", AppointmentRequest.Therapy.choices),
         ):
-            self.fields[name].choices = choices
-        language = self.fields["call_language"]
-        language.initial = page_language()
-        # What the clinic has confirmed about Spanish (clinic.toml); until it does, nothing is
-        # promised beyond passing the preference on.
-        language.help_text = get_clinic().spanish_contact or _(
-            "We will pass this on to our team. We cannot yet promise that someone who speaks "
-            "Spanish will be available."
-        )
+            if name in self.fields:
+                self.fields[name].choices = choices
+        if "call_language" in self.fields:
+            language = self.fields["call_language"]
+            language.initial = page_language()
+            # What the clinic has confirmed about Spanish (clinic.toml); until it does,
+            # nothing is promised beyond passing the preference on.
+            language.help_text = get_clinic().spanish_contact or _(
+                "We will pass this on to our team. We cannot yet promise that someone who "
+                "speaks Spanish will be available."
+            )
         self.fields["service"].error_messages["invalid_choice"] = _(
             "Choose a service from the list."
         )
@@ -220,17 +339,54 @@ class AppointmentRequestForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+        self.helper.layout = self.layout()
+
+    def layout(self):
+        return Layout(
             Fieldset(_("About you"), "first_name", "last_name", "email", "phone"),
             Fieldset(_("How to reach you"), "contact_method", "best_time", "call_language"),
             Fieldset(
                 _("Your request"), "service", "patient_type", "insurance", "referral", "message"
             ),
+            self.history_fieldset(_("Treatments you have tried (optional)")),
             Fieldset(_("A question we ask everyone"), "safety_answer"),
             Fieldset(_("Before you send"), "consent_contact"),
-            Div("website", css_class="hp", aria_hidden="true"),
-            "form_token",
+            *self.spam_fields(),
         )
+
+    @staticmethod
+    def history_fieldset(title):
+        return Fieldset(title, TreatmentTrialRows(), "had_therapy", css_class="treatment-history")
+
+    @staticmethod
+    def spam_fields():
+        return [Div("website", css_class="hp", aria_hidden="true"), "form_token"]
+
+    def is_valid(self):
+        # Every row is validated, so each shows its own errors.
+        rows_valid = [trial.is_valid() for trial in self.trials]
+        return super().is_valid() and all(rows_valid)
+
+    def filled_trials(self):
+        """The rows with something in them, as TreatmentTrial objects not yet saved."""
+        return [
+            TreatmentTrial(position=position, **trial.cleaned_data)
+            for position, trial in enumerate(
+                (t for t in self.trials if t.is_valid() and t.has_changed()), start=1
+            )
+        ]
+
+    def save(self, commit=True):
+        """The request and its treatment history, with the urgent flag read from all the text
+        typed (the medicines' names too). Call inside the transaction that stores it."""
+        trials = self.filled_trials()
+        self.instance.flag_if_urgent([trial.medicine for trial in trials])
+        request_obj = super().save(commit)
+        if commit:
+            for trial in trials:
+                trial.request = request_obj
+            TreatmentTrial.objects.bulk_create(trials)
+        return request_obj
 
     def _clean_name(self, name):
         value = self.cleaned_data.get(name, "").strip()
@@ -249,16 +405,7 @@ class AppointmentRequestForm(forms.ModelForm):
         return self._clean_name("last_name")
 
     def clean_phone(self):
-        raw = self.cleaned_data.get("phone", "").strip()
-        if not raw:
-            return ""
-        try:
-            number = phonenumbers.parse(raw, settings.PHONE_DEFAULT_REGION)
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise forms.ValidationError(_("Enter a phone number like (772) 555-0123."))
-        return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+        return phone_e164(self.cleaned_data.get("phone", ""))
 
     def clean_call_language(self):
         return self.cleaned_data.get("call_language") or page_language()
@@ -277,7 +424,7 @@ class AppointmentRequestForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        for name in TEXT_FIELDS:
+        for name in self.text_fields:
             if has_hidden_formatting(str(self.data.get(name, ""))):
                 # This says what to fix, rather than the field's own error for the same text.
                 self.errors.pop(name, None)
@@ -300,11 +447,184 @@ class AppointmentRequestForm(forms.ModelForm):
         """(field id to link to, message) for every error, in the order of the form."""
         items = []
         for field in self:
-            for error in field.errors:
-                target = field.auto_id
-                if isinstance(field.field.widget, forms.RadioSelect):
-                    target = f"{field.auto_id}_0"
-                items.append((target, error))
+            if field.name == "had_therapy":  # the history's rows come just before it
+                for trial in self.trials:
+                    items += _field_errors(trial)
+            items += _field_errors(self, [field])
         for error in self.non_field_errors():
             items.append(("", error))
         return items
+
+
+def _field_errors(form, fields=None):
+    """(field id to link to, message) for each error of `fields` (default: all of `form`'s)."""
+    items = []
+    for field in fields if fields is not None else form:
+        for error in field.errors:
+            target = field.auto_id
+            if isinstance(field.field.widget, forms.RadioSelect):
+                target = f"{field.auto_id}_0"
+            items.append((target, error))
+    return items
+
+
+class ReferralForm(AppointmentRequestForm):
+    """A clinician's referral (/refer/): the patient form's rules (names, phone, hidden
+    characters, the treatment history, the urgent flag on free text), with the referrer's
+    details, the diagnosis and who manages the oral antidepressant. The clinic then contacts
+    the patient by phone, as it does any request."""
+
+    text_fields = [*TEXT_FIELDS, *AppointmentRequest.REFERRER_FIELDS]
+    safety_answer = None  # the patient's own question (PHQ-9 item 9); the referrer's text is read
+    service = forms.ChoiceField(
+        label=_("Referred for"),
+        choices=Service.choices,
+        initial=Service.NOT_SURE,
+    )
+    phone = forms.CharField(
+        label=_("Patient's phone number"),
+        max_length=30,
+        help_text=_("We call the patient to arrange the evaluation."),
+        widget=forms.TextInput(attrs={"type": "tel"}),
+        error_messages={"required": _("Enter the patient's phone number.")},
+    )
+    referrer_phone = forms.CharField(
+        label=_("Your phone number"),
+        max_length=30,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        error_messages={"required": _("Enter your phone number.")},
+    )
+    referrer_fax = forms.CharField(
+        label=_("Your fax number (optional)"),
+        required=False,
+        max_length=30,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+    consent_contact = forms.BooleanField(
+        label=_("The patient knows about this referral and agrees to be contacted by the clinic."),
+        required=True,
+        error_messages={"required": _("Tick this box to confirm that we may contact the patient.")},
+    )
+
+    class Meta(AppointmentRequestForm.Meta):
+        fields = [
+            *AppointmentRequest.REFERRER_FIELDS[:5],
+            "first_name",
+            "last_name",
+            "phone",
+            "email",
+            "service",
+            "insurance",
+            "diagnosis",
+            "had_therapy",
+            "message",
+            "antidepressant_managed_by",
+            "consent_contact",
+        ]
+        labels = {
+            "referrer_name": _("Your name"),
+            "referrer_practice": _("Practice or clinic"),
+            "referrer_email": _("Your email address (optional)"),
+            "first_name": _("Patient's first name"),
+            "last_name": _("Patient's last name"),
+            "email": _("Patient's email address (optional)"),
+            "insurance": _("Patient's insurance (optional)"),
+            "diagnosis": _("Diagnosis (optional)"),
+            "had_therapy": _("Has the patient had therapy for depression?"),
+            "message": _("Reason for referral"),
+            "antidepressant_managed_by": _(
+                "Who will manage the patient's oral antidepressant? (optional)"
+            ),
+        }
+        help_texts = {
+            "referrer_name": _("With your credentials, for example Dr. Jane Smith, MD."),
+            "referrer_email": _("We send our acknowledgement here. Give a fax or an email."),
+            "diagnosis": _("As on your records, with the ICD-10 code if you have it."),
+            "message": _("Up to 2,000 characters."),
+        }
+        widgets = {
+            **AppointmentRequestForm.Meta.widgets,
+            "referrer_name": forms.TextInput(attrs={"autocomplete": "name", "maxlength": 200}),
+            "referrer_practice": forms.TextInput(
+                attrs={"autocomplete": "organization", "maxlength": 200}
+            ),
+            "referrer_email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "email": forms.EmailInput(attrs={"autocomplete": "off"}),
+            "diagnosis": forms.TextInput(attrs={"autocomplete": "off", "maxlength": 300}),
+            "antidepressant_managed_by": forms.RadioSelect,
+        }
+        error_messages = {
+            "referrer_name": {"required": _("Enter your name.")},
+            "referrer_practice": {"required": _("Enter the name of your practice.")},
+            "referrer_email": {"invalid": _("Enter an email address like name@example.com.")},
+            "first_name": {"required": _("Enter the patient's first name.")},
+            "last_name": {"required": _("Enter the patient's last name.")},
+            "email": {"invalid": _("Enter an email address like name@example.com.")},
+            "message": {"required": _("Enter the reason for the referral.")},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("referrer_name", "referrer_practice", "message"):
+            self.fields[name].required = True
+        self.fields[
+            "antidepressant_managed_by"
+        ].choices = AppointmentRequest.AntidepressantManager.choices
+        # What the patient form asks and a referral does not: the clinic calls the patient.
+        Source = AppointmentRequest.Source
+        self.instance.source = Source.REFERRAL
+        self.instance.contact_method = AppointmentRequest.ContactMethod.PHONE
+        self.instance.best_time = AppointmentRequest.BestTime.ANY
+        self.instance.patient_type = AppointmentRequest.PatientType.NEW
+
+    def layout(self):
+        return Layout(
+            Fieldset(
+                _("About you"),
+                "referrer_name",
+                "referrer_practice",
+                "referrer_phone",
+                "referrer_fax",
+                "referrer_email",
+            ),
+            Fieldset(_("The patient"), "first_name", "last_name", "phone", "email", "insurance"),
+            Fieldset(_("The referral"), "service", "diagnosis", "message"),
+            self.history_fieldset(_("Antidepressants tried (optional)")),
+            Fieldset(_("The oral antidepressant"), "antidepressant_managed_by"),
+            Fieldset(_("Before you send"), "consent_contact"),
+            *self.spam_fields(),
+        )
+
+    def clean_referrer_phone(self):
+        return phone_e164(self.cleaned_data.get("referrer_phone", ""))
+
+    def clean_referrer_fax(self):
+        return phone_e164(self.cleaned_data.get("referrer_fax", ""))
+
+    def _clean_line(self, name):
+        value = self.cleaned_data.get(name, "").strip()
+        if CONTROL_CHARS.search(value):
+            raise forms.ValidationError(_("Remove the special characters."))
+        return value
+
+    def clean_referrer_name(self):
+        return self._clean_line("referrer_name")
+
+    def clean_referrer_practice(self):
+        return self._clean_line("referrer_practice")
+
+    def clean_diagnosis(self):
+        return self._clean_line("diagnosis")
+
+    def clean(self):
+        cleaned = super().clean()
+        fax_or_email = ("referrer_fax", "referrer_email")
+        if not any(cleaned.get(name) for name in fax_or_email) and not any(
+            name in self.errors for name in fax_or_email
+        ):
+            self.add_error(
+                "referrer_email", _("Enter your email address or fax number, for our reply.")
+            )
+        return cleaned

@@ -116,11 +116,12 @@ SAFETY_QUESTION_YES = "safety_question"
 URGENT_REASONS = {SAFETY_QUESTION_YES: "answered yes to the safety question", **CRISIS_KINDS}
 
 
-def reasons_for_urgency(request):
+def reasons_for_urgency(request, more_text=()):
     """Why `request` (an AppointmentRequest, as it arrives) is urgent: keys of URGENT_REASONS,
-    empty if it is not."""
+    empty if it is not. `more_text`: what else was typed with it (the treatment history)."""
     reasons = [SAFETY_QUESTION_YES] if request.safety_answer == request.SafetyAnswer.YES else []
-    return reasons + crisis_kinds(*(getattr(request, f) for f in request.FREE_TEXT_FIELDS))
+    texts = [getattr(request, f) for f in request.FREE_TEXT_FIELDS]
+    return reasons + crisis_kinds(*texts, *more_text)
 
 
 class QueueRank(models.IntegerChoices):
@@ -232,8 +233,19 @@ class AppointmentRequest(models.Model):
         "insurance",
         "referral",
         "message",
+        "had_therapy",
         "safety_answer",
         "consent_contact",
+    ]
+    # What a referring clinician adds on the referral form: read-only for staff too.
+    REFERRER_FIELDS = [
+        "referrer_name",
+        "referrer_practice",
+        "referrer_phone",
+        "referrer_fax",
+        "referrer_email",
+        "diagnosis",
+        "antidepressant_managed_by",
     ]
 
     # The choices the patient reads on the form, so in their language (lazy: the admin, which
@@ -273,6 +285,20 @@ class AppointmentRequest(models.Model):
         ARTICLE = "article", _("An article on this site")
         OTHER = "other", _("Other")
 
+    class Therapy(models.TextChoices):
+        NOW = "now", _("Yes, now")
+        PAST = "past", _("Yes, in the past")
+        NO = "no", _("No")
+
+    # Staff labels (the admin is in English); the referral form words its own question.
+    class Source(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        REFERRAL = "referral", "Referral"
+
+    class AntidepressantManager(models.TextChoices):
+        REFERRER = "referrer", _("I will keep managing it")
+        CLINIC = "clinic", _("I would like your clinic to take it over")
+
     reference = models.CharField(max_length=9, unique=True, default=new_reference, editable=False)
     # The signed form token's nonce: a second POST of the same form (a double click, a
     # resubmitted page) finds this and makes no second record.
@@ -309,6 +335,49 @@ class AppointmentRequest(models.Model):
         blank=True,
         db_default="",
     )
+
+    # The patient's own account of the antidepressants they tried is TreatmentTrial rows; this
+    # is the form's other treatment question (insurers ask for both before TMS or Spravato).
+    had_therapy = models.CharField(
+        "therapy for depression",
+        max_length=10,
+        choices=Therapy.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+
+    # Who sent it: the patient, or a clinician through the referral form (/refer/), whose
+    # details follow. Blank on a patient's request.
+    source = models.CharField(
+        max_length=10, choices=Source.choices, default=Source.PATIENT, db_default=Source.PATIENT
+    )
+    referrer_name = models.CharField(
+        "referring clinician", max_length=200, blank=True, default="", db_default=""
+    )
+    referrer_practice = models.CharField(
+        "practice", max_length=200, blank=True, default="", db_default=""
+    )
+    # E.164, as the patient's phone.
+    referrer_phone = models.CharField(
+        "referrer's phone", max_length=20, blank=True, default="", db_default=""
+    )
+    referrer_fax = models.CharField(
+        "referrer's fax", max_length=20, blank=True, default="", db_default=""
+    )
+    referrer_email = models.EmailField(
+        "referrer's e-mail", max_length=254, blank=True, default="", db_default=""
+    )
+    diagnosis = models.CharField(max_length=300, blank=True, default="", db_default="")
+    antidepressant_managed_by = models.CharField(
+        "oral antidepressant managed by",
+        max_length=10,
+        choices=AntidepressantManager.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+
     # The language of the page the form was sent from: the patient's acknowledgement is
     # written in it, and staff see it (and may call back in it).
     language = models.CharField(
@@ -368,17 +437,23 @@ class AppointmentRequest(models.Model):
         # The reference, not the name: __str__ shows up in logs, audit entries and admin history.
         return f"Request {self.reference}"
 
-    # Free text the patient wrote, read for crisis language.
-    FREE_TEXT_FIELDS = ["message", "insurance"]
+    # Free text the patient (or their clinician) wrote, read for crisis language; the names of
+    # the medicines they tried are read too (reasons_for_urgency's `more_text`).
+    FREE_TEXT_FIELDS = ["message", "insurance", "diagnosis"]
 
     def save(self, *args, **kwargs):
         if self._state.adding and not self.urgent_reasons:
-            self.urgent_reasons = reasons_for_urgency(self)
-            self.urgent = self.urgent or bool(self.urgent_reasons)
+            self.flag_if_urgent()
         self.queue_rank = queue_rank(self)
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "queue_rank"}
         super().save(*args, **kwargs)
+
+    def flag_if_urgent(self, more_text=()):
+        """Set the urgent flag and its reasons from what arrived (reasons_for_urgency): save()
+        does it for a new request; a form that stores more text with it calls it first."""
+        self.urgent_reasons = reasons_for_urgency(self, more_text)
+        self.urgent = self.urgent or bool(self.urgent_reasons)
 
     def clear_urgent(self, by):
         """Take the urgent flag off on behalf of `by`, with an audit entry. Returns False if
@@ -508,18 +583,92 @@ class AppointmentRequest(models.Model):
 
     @property
     def phone_national(self):
-        """The phone as a caller dials it here: "(772) 555-0188" rather than "+17725550188"."""
-        try:
-            number = phonenumbers.parse(self.phone, settings.PHONE_DEFAULT_REGION)
-        except phonenumbers.NumberParseException:
-            return self.phone
-        region = phonenumbers.region_code_for_number(number)
-        style = (
-            phonenumbers.PhoneNumberFormat.NATIONAL
-            if region == settings.PHONE_DEFAULT_REGION
-            else phonenumbers.PhoneNumberFormat.INTERNATIONAL
-        )
-        return phonenumbers.format_number(number, style)
+        return national_phone(self.phone)
+
+
+def national_phone(e164):
+    """A stored phone as a caller dials it here: "(772) 555-0188" rather than "+17725550188"."""
+    try:
+        number = phonenumbers.parse(e164, settings.PHONE_DEFAULT_REGION)
+    except phonenumbers.NumberParseException:
+        return e164
+    region = phonenumbers.region_code_for_number(number)
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if region == settings.PHONE_DEFAULT_REGION
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
+    return phonenumbers.format_number(number, style)
+
+
+class TreatmentTrial(models.Model):
+    """One antidepressant the patient says they tried, as typed on the request form or the
+    referral form: what the patient typed, read-only for staff. Insurers ask for each trial
+    before they cover TMS or Spravato; the front desk reads these before the first call. PHI:
+    the admin (and the CSV export, under its rules) only, never an e-mail."""
+
+    # Rough answers on purpose: a patient rarely knows the weeks. The 6-week line is what
+    # ADEQUATE_DURATIONS counts (see adequate_trial_count).
+    class Duration(models.TextChoices):
+        UNDER_6_WEEKS = "under6w", _("Less than 6 weeks")
+        UP_TO_3_MONTHS = "6w-3m", _("6 weeks to 3 months")
+        OVER_3_MONTHS = "over3m", _("More than 3 months")
+        NOT_SURE = "not_sure", _("Not sure")
+
+    class Helped(models.TextChoices):
+        YES = "yes", _("Yes")
+        PARTLY = "partly", _("A little")
+        NO = "no", _("No")
+        NOT_SURE = "not_sure", _("Not sure")
+
+    class StoppedBecause(models.TextChoices):
+        NOT_ENOUGH = "no_help", _("It did not help enough")
+        SIDE_EFFECTS = "side_fx", _("Side effects")
+        STILL_TAKING = "still", _("Still taking it")
+        OTHER = "other", _("Another reason")
+
+    request = models.ForeignKey(
+        AppointmentRequest, on_delete=models.CASCADE, related_name="treatment_trials"
+    )
+    medicine = models.CharField(max_length=100)
+    duration = models.CharField("how long", max_length=10, choices=Duration.choices, blank=True)
+    helped = models.CharField("did it help", max_length=10, choices=Helped.choices, blank=True)
+    stopped_because = models.CharField(
+        "why stopped", max_length=10, choices=StoppedBecause.choices, blank=True
+    )
+    # The row's place on the form, so staff read them in the order they were typed.
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self):
+        # No medicine: __str__ reaches logs and admin history.
+        return f"Treatment {self.position} of {self.request}"
+
+
+# What counts as an adequate trial in what the patient reports. The Spravato label defines
+# treatment-resistant depression as not responding adequately to at least two oral
+# antidepressants "of adequate dose and duration" in the current episode (PI §14 Clinical
+# studies; content/pages/spravato.md cites it); the label gives no number of weeks, and the
+# studies behind it (TRANSFORM-2, Popova et al., Am J Psychiatry 2019) counted a trial as
+# adequate when taken for at least 6 weeks at an adequate dose. The form asks roughly how long,
+# not the dose nor the episode, so the count is of medicines the patient reports taking for 6
+# weeks or more: a figure for the front desk's first call, never a diagnosis or an assessment
+# of eligibility (the clinician's evaluation decides that).
+ADEQUATE_DURATIONS = {TreatmentTrial.Duration.UP_TO_3_MONTHS, TreatmentTrial.Duration.OVER_3_MONTHS}
+
+
+def adequate_trial_count(trials):
+    """How many different medicines (by name, in any case) among `trials` the patient reports
+    taking for 6 weeks or more (ADEQUATE_DURATIONS)."""
+    return len(
+        {
+            " ".join(t.medicine.casefold().split())
+            for t in trials
+            if t.duration in ADEQUATE_DURATIONS
+        }
+    )
 
 
 class StatusChange(models.Model):
@@ -697,6 +846,7 @@ class OutgoingEmail(models.Model):
     class Kind(models.TextChoices):
         STAFF = "staff", "Staff e-mail"
         PATIENT = "patient", "Patient acknowledgement"
+        REFERRER = "referrer", "Referrer acknowledgement"
 
     class State(models.TextChoices):
         PENDING = "pending", "Not sent yet"

@@ -77,7 +77,8 @@ class NoRecipientsConfigured(Exception):
 def staff_subject(request_obj):
     """The staff e-mail's subject: the reference only (no PHI), and "Urgent" first when the
     request has crisis language, so it stands out in an inbox."""
-    subject = f"New evaluation request {request_obj.reference}"
+    what = "referral" if request_obj.source == request_obj.Source.REFERRAL else "evaluation request"
+    subject = f"New {what} {request_obj.reference}"
     return f"Urgent: {subject}" if request_obj.urgent else subject
 
 
@@ -140,7 +141,28 @@ def patient_sender(clinic):
     return formataddr((clinic.short_name, address))
 
 
-MESSAGES = {Kind.STAFF: _staff_message, Kind.PATIENT: _patient_message}
+def _referrer_message(request_obj):
+    """The referring clinician's acknowledgement: the reference and what happens next, in the
+    language of the page they sent it from. Nothing about the patient (no name, no medicine):
+    an e-mail may be read by anyone at the practice, or by whoever owns a mistyped address."""
+    clinic = get_clinic(request_obj.language)
+    with translation.override(request_obj.language):
+        return EmailMessage(
+            subject=_("%(clinic)s: we received your referral (%(reference)s)")
+            % {"clinic": clinic.name, "reference": request_obj.reference},
+            body=render_to_string(
+                "appointments/email/referrer_acknowledgement.txt",
+                {"reference": request_obj.reference, "clinic": clinic},
+            ),
+            to=[request_obj.referrer_email],
+        )
+
+
+MESSAGES = {
+    Kind.STAFF: _staff_message,
+    Kind.PATIENT: _patient_message,
+    Kind.REFERRER: _referrer_message,
+}
 
 
 def _describe(exc):
@@ -158,8 +180,15 @@ def queue_emails(request_obj):
     both are stored, or neither. With APPOINTMENT_SEND_IMMEDIATELY (development) they are sent
     right after that commit, in this process."""
     kinds = [Kind.STAFF]
-    if settings.APPOINTMENT_ACKNOWLEDGE_PATIENT and request_obj.email:
-        kinds.append(Kind.PATIENT)
+    # The acknowledgement goes to whoever sent the form: the patient, or the referring
+    # clinician (a referred patient hears from the clinic by phone, as staff arrange).
+    # APPOINTMENT_ACKNOWLEDGE_PATIENT turns both off.
+    if request_obj.source == request_obj.Source.REFERRAL:
+        acknowledge = Kind.REFERRER, request_obj.referrer_email
+    else:
+        acknowledge = Kind.PATIENT, request_obj.email
+    if settings.APPOINTMENT_ACKNOWLEDGE_PATIENT and acknowledge[1]:
+        kinds.append(acknowledge[0])
     emails = OutgoingEmail.objects.bulk_create(
         OutgoingEmail(request=request_obj, kind=kind) for kind in kinds
     )

@@ -28,7 +28,6 @@ from django.db.models import (
     OuterRef,
     Q,
     Subquery,
-    Value,
     When,
 )
 from django.utils import timezone
@@ -72,13 +71,11 @@ class Breakdown:
 
 
 # The report's breakdowns: a title, what groups the requests (read in the report's one query)
-# and each group's label. Every request comes from a patient today; when referrals give a request
-# its source, "source" reads that field instead, in one line:
-#     "source": Breakdown("Source", F("source"), dict(AppointmentRequest.Source.choices)),
+# and each group's label. The source: the patient's own request, or a clinician's referral.
 BREAKDOWNS = {
     "service": Breakdown("Service", F("service"), dict(Service.choices)),
     "language": Breakdown("Language", F("language"), dict(settings.LANGUAGES)),
-    "source": Breakdown("Source", Value("patient"), {"patient": "Patient"}),
+    "source": Breakdown("Source", F("source"), dict(AppointmentRequest.Source.choices)),
 }
 
 

@@ -1,4 +1,5 @@
 import logging
+from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
 from django.conf import settings
@@ -18,7 +19,7 @@ from clinic_site.clinic import Service
 from clinic_site.http import error_page
 
 from . import notify, spam
-from .forms import AppointmentRequestForm, new_form_token, read_form_token
+from .forms import AppointmentRequestForm, ReferralForm, new_form_token, read_form_token
 from .models import AppointmentRequest, OutgoingEmail, new_reference
 
 logger = logging.getLogger(__name__)
@@ -33,32 +34,90 @@ THANKS_SALT = "appointments.thanks"
 THANKS_SECONDS = 3600
 
 
+@dataclass(frozen=True)
+class RequestPage:
+    """A page whose form stores a request: the patient's Contact page, or the clinicians'
+    referral page. Both go through the same steps (_submit), with their own form and pages."""
+
+    form_class: type
+    template: str
+    url: str  # the form's URL name
+    thanks_url: str  # its thank-you page's
+    cookie: str  # the thank-you page's cookie (see THANKS_COOKIE)
+
+
+PATIENT_PAGE = RequestPage(
+    AppointmentRequestForm,
+    "appointments/contact.html",
+    "appointments:contact",
+    "appointments:thanks",
+    THANKS_COOKIE,
+)
+REFERRAL_PAGE = RequestPage(
+    ReferralForm,
+    "appointments/refer.html",
+    "referrals:refer",
+    "referrals:thanks",
+    "referral_sent",
+)
+
+
 def _visitor_fields(request):
     """Each visitor's own CSRF token and form token, filled into the kept blank form."""
     return {"csrf": get_token(request), "form_token": new_form_token()}
 
 
-@sensitive_post_parameters()
+def request_page(page, name):
+    """The view of a RequestPage: its blank form (cached, the same for everyone but for the
+    two tokens), and its POST."""
+
+    def view(request):
+        if request.method == "POST":
+            return _submit(request, page)
+        initial = {"form_token": slot("form_token")}
+        context = {"csrf_token": slot("csrf")}
+        if request.GET.get("service") in Service.values:
+            initial["service"] = request.GET["service"]
+            # Switching language keeps the treatment chosen (a known value, nothing typed).
+            context["language_switch_query"] = f"?service={initial['service']}"
+        return _form_page(request, page, page.form_class(initial=initial), context=context)
+
+    view.__name__ = view.__qualname__ = name
+    view = public_page(query={"service": "|".join(Service.values)}, per_visitor=_visitor_fields)(
+        view
+    )
+    view = require_http_methods(["GET", "HEAD", "POST"])(view)
+    return sensitive_post_parameters()(never_cache(view))
+
+
+contact = request_page(PATIENT_PAGE, "contact")
+refer = request_page(REFERRAL_PAGE, "refer")
+
+
 @never_cache
-@require_http_methods(["GET", "HEAD", "POST"])
-@public_page(query={"service": "|".join(Service.values)}, per_visitor=_visitor_fields)
-def contact(request):
-    if request.method == "POST":
-        return _submit(request)
-    # The blank form, the same for everyone but for the two tokens (slots).
-    initial = {"form_token": slot("form_token")}
-    context = {"csrf_token": slot("csrf")}
-    if request.GET.get("service") in Service.values:
-        initial["service"] = request.GET["service"]
-        # Switching language keeps the treatment chosen (a known value, nothing typed).
-        context["language_switch_query"] = f"?service={initial['service']}"
-    return _form_page(request, AppointmentRequestForm(initial=initial), context=context)
+@require_GET
+def referral_thanks(request):
+    """The referrer's thank-you page: the reference, and who hears from us next. Nothing about
+    the patient, and no database read."""
+    sent = _read_thanks_cookie(request, REFERRAL_PAGE.cookie)
+    if sent is None:
+        return redirect(REFERRAL_PAGE.url)
+    reference, urgent = sent
+    return render(
+        request,
+        "appointments/referral_thanks.html",
+        {
+            "reference": reference,
+            "acknowledge": settings.APPOINTMENT_ACKNOWLEDGE_PATIENT,
+            "urgent": urgent,
+        },
+    )
 
 
 @never_cache
 @require_GET
 def thanks(request):
-    sent = _read_thanks_cookie(request)
+    sent = _read_thanks_cookie(request, THANKS_COOKIE)
     if sent is None:
         return redirect("appointments:contact")
     reference, urgent = sent
@@ -105,19 +164,17 @@ def _acknowledgement(reference):
     }
 
 
-def _read_thanks_cookie(request):
+def _read_thanks_cookie(request, cookie):
     """(reference, urgent) from the cookie the form's redirect set, or None."""
     value = request.get_signed_cookie(
-        THANKS_COOKIE, default=None, salt=THANKS_SALT, max_age=THANKS_SECONDS
+        cookie, default=None, salt=THANKS_SALT, max_age=THANKS_SECONDS
     )
     reference, _colon, urgent = (value or "").partition(":")
     return (reference, urgent == "urgent") if reference else None
 
 
-def _form_page(request, form, status=200, context=None):
-    return render(
-        request, "appointments/contact.html", {"form": form, **(context or {})}, status=status
-    )
+def _form_page(request, page, form, status=200, context=None):
+    return render(request, page.template, {"form": form, **(context or {})}, status=status)
 
 
 def _malformed(request):
@@ -136,24 +193,24 @@ def _malformed(request):
 
 
 @sensitive_variables("form")
-def _submit(request):
+def _submit(request, page):
     problem = _malformed(request)
     if problem:
         return problem
     if spam.looks_like_a_bot(request.POST):
         # An ordinary-looking success, and no record (so nothing to count).
-        return _thank(request, new_reference())
+        return _thank(request, page, new_reference())
 
     token = read_form_token(request.POST["form_token"])
-    form = AppointmentRequestForm(request.POST)
+    form = page.form_class(request.POST)
     if token is None:
-        return _form_page(request, _again(form, EXPIRED), status=400)
+        return _form_page(request, page, _again(form, EXPIRED), status=400)
     if not form.is_valid():
-        return _form_page(request, form, status=400)
+        return _form_page(request, page, form, status=400)
     if spam.sent_too_fast(token):
         # Maybe a bot, maybe a person with autofill: nothing is stored, and a person can
         # send it again.
-        return _form_page(request, _again(form, TOO_FAST), status=400)
+        return _form_page(request, page, _again(form, TOO_FAST), status=400)
     # Counted before anything is stored, and the count returned decides: of any number of
     # forms sent at once, only the allowance is stored. A form sent back for corrections is
     # not counted.
@@ -161,12 +218,11 @@ def _submit(request):
         return render(request, "appointments/rate_limited.html", status=429)
     try:
         with transaction.atomic():
-            appointment = form.save(commit=False)
-            appointment.submission_token = token.nonce
+            form.instance.submission_token = token.nonce
             # The language of the page the form was sent from (/es/contact/: "es"), for the
             # acknowledgement, which a worker with no request writes later.
-            appointment.language = translation.get_language()
-            appointment.save()
+            form.instance.language = translation.get_language()
+            appointment = form.save()  # with its treatment history
             # Its e-mails wait in the outbox, stored with it: the worker sends them, and the
             # patient never waits on a mail server.
             notify.queue_emails(appointment)
@@ -175,7 +231,7 @@ def _submit(request):
         appointment = AppointmentRequest.objects.filter(submission_token=token.nonce).first()
         if appointment is None:
             raise
-    return _thank(request, appointment.reference, urgent=appointment.urgent)
+    return _thank(request, page, appointment.reference, urgent=appointment.urgent)
 
 
 EXPIRED = gettext_lazy(
@@ -195,13 +251,13 @@ def _again(form, why):
     return form
 
 
-def _thank(request, reference, urgent=False):
+def _thank(request, page, reference, urgent=False):
     """The redirect to the thank-you page. Nothing after the request's commit may fail, so it
     writes nothing to the database: the page's reference rides in a signed cookie (never in the
     URL, which proxies and browser history keep)."""
-    response = redirect("appointments:thanks")
+    response = redirect(page.thanks_url)
     response.set_signed_cookie(
-        THANKS_COOKIE,
+        page.cookie,
         f"{reference}:urgent" if urgent else reference,
         salt=THANKS_SALT,
         max_age=THANKS_SECONDS,

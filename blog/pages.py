@@ -4,6 +4,7 @@ clinic pages (about, privacy, accessibility)."""
 from django.shortcuts import get_object_or_404, render
 
 from clinic_site.cache import public_page
+from clinic_site.clinic import get_clinic
 from clinic_site.seo import clinic_jsonld
 
 from .models import Article, Page
@@ -49,4 +50,9 @@ def _page(request, slug, section):
         related = [found[s] for s in page.related_slugs if s in found]
     # Every link to the form from a service page preselects that service.
     context = {"page": page, "related": related, "contact_service": page.service}
+    if page.service:
+        # The clinic's own facts for this service, when it has given them (content/clinic.toml).
+        clinic = get_clinic()
+        context["self_pay"] = clinic.self_pay.get(page.service, "")
+        context["evaluation_wait"] = clinic.evaluation_wait.get(page.service, "")
     return render(request, "pages/page.html", context)

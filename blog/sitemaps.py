@@ -134,7 +134,7 @@ class TagSitemap(BySlug):
 class StaticSitemap(BothLanguages):
     """Pages that are views rather than content files."""
 
-    names = ["home", "services", "blog:list", "appointments:contact"]
+    names = ["home", "services", "blog:list", "appointments:contact", "referrals:refer"]
 
     def items(self):
         return self.names

@@ -84,6 +84,13 @@ class Clinic:
     # What the clinic promises a patient who asks to be contacted in Spanish, in the page's
     # language; "" until the clinic confirms it (the form then promises only to pass it on).
     spanish_contact: str = ""
+    # What the service pages say about cost and waiting, once the clinic confirms it; until
+    # then each is empty and the pages say "call us to ask". The insurance plans accepted; the
+    # price without insurance and how soon a first evaluation can be booked, each by service
+    # (a Service value: "spravato"), as the clinic words them.
+    insurers: tuple[str, ...] = field(default_factory=tuple)
+    self_pay: dict = field(default_factory=dict)
+    evaluation_wait: dict = field(default_factory=dict)
 
     @property
     def tel_href(self):
@@ -116,7 +123,9 @@ def load_clinic(path, language="en"):
     )
     # TOML dates (2026-12-25) or the same written as strings.
     holidays = tuple(sorted(date.fromisoformat(str(day)) for day in data.pop("holidays", [])))
-    return Clinic(hours=hours, holidays=holidays, **(data | translated.get(language, {})))
+    data |= translated.get(language, {})
+    insurers = tuple(data.pop("insurers", ()))
+    return Clinic(hours=hours, holidays=holidays, insurers=insurers, **data)
 
 
 def get_clinic(language=None):

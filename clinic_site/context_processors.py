@@ -18,6 +18,7 @@ NAV = [
 FOOTER_LINKS = [
     (_("About the clinic"), "page", ("about",)),
     (_("Contact and requests"), "appointments:contact", ()),
+    (_("For clinicians: refer a patient"), "referrals:refer", ()),
     (_("Privacy notice"), "page", ("privacy",)),
     (_("Accessibility"), "page", ("accessibility",)),
 ]

@@ -410,7 +410,8 @@ SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 APPOINTMENT_NOTIFY_EMAILS = env_list(
     "APPOINTMENT_NOTIFY_EMAILS", "front-desk@localhost" if DEBUG else ""
 )
-# Send the patient a short acknowledgement (the reference and next steps, nothing they typed).
+# Send the sender a short acknowledgement (the reference and next steps, nothing they typed):
+# the patient, or for a referral the referring clinician.
 APPOINTMENT_ACKNOWLEDGE_PATIENT = env_bool("APPOINTMENT_ACKNOWLEDGE_PATIENT", True)
 # E-mails wait in an outbox (appointments/notify.py) for the worker, `manage.py email_worker`.
 # In development (DEBUG) each request's e-mails are sent right after its commit, in the same

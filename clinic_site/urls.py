@@ -22,6 +22,7 @@ urlpatterns += i18n_patterns(
     path("", pages.home, name="home"),
     path("blog/", include("blog.urls")),
     path("contact/", include("appointments.urls")),
+    path("refer/", include("appointments.referral_urls")),
     path("services/", pages.services, name="services"),
     path("services/<slug:slug>/", pages.service, name="service"),
     # The words static/js says, in the page's language (locale/*/djangojs.po): a first-party

@@ -22,7 +22,13 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from appointments import notify
-from appointments.models import AppointmentRequest, AuditEntry, OutgoingEmail, WorkerHeartbeat
+from appointments.models import (
+    AppointmentRequest,
+    AuditEntry,
+    OutgoingEmail,
+    TreatmentTrial,
+    WorkerHeartbeat,
+)
 
 from .factories import make_request
 
@@ -134,6 +140,27 @@ def test_restore_drill_loses_only_the_requests_after_the_backup_and_sends_nothin
     # e-mail never opens another patient's request.
     after = new_request()
     assert not any(after.get_admin_url() in emailed_after_backup[ref] for ref in lost)
+
+
+def test_a_restore_brings_back_a_referral_and_its_treatment_history(tmp_path, capsys):
+    referral = new_request(source="referral", referrer_name="Dr. Rosa Referrer", diagnosis="MDD")
+    TreatmentTrial.objects.create(
+        request=referral, medicine="Sertraline", duration="over3m", position=1
+    )
+    backup = back_up(tmp_path, capsys)
+    AppointmentRequest.objects.all().delete()  # the history goes with it
+    assert TreatmentTrial.objects.count() == 0
+
+    call_command("restore", str(backup))
+    restored = AppointmentRequest.objects.get()
+    assert (restored.source, restored.referrer_name, restored.diagnosis) == (
+        "referral",
+        "Dr. Rosa Referrer",
+        "MDD",
+    )
+    assert list(restored.treatment_trials.values_list("medicine", "duration")) == [
+        ("Sertraline", "over3m")
+    ]
 
 
 def test_a_backup_is_readable_by_its_owner_only_and_never_overwrites_a_file(tmp_path, capsys):

@@ -1,5 +1,6 @@
-"""The Contact page is kept as a shell: each first-time visitor gets it without the form being
-rendered again, with a CSRF token and a form token of their own."""
+"""The Contact page (and the referral form, the same machinery) is kept as a shell: each
+first-time visitor gets it without the form being rendered again, with a CSRF token and a form
+token of their own."""
 
 import re
 
@@ -13,8 +14,9 @@ def hidden(html, name):
 
 
 def test_each_visitor_gets_the_contact_form_with_tokens_of_their_own(
-    site_content, settings, monkeypatch, form_data
+    site_content, settings, monkeypatch, request_form
 ):
+    path, form_data = request_form.path, request_form.data
     import appointments.views
     from appointments.models import AppointmentRequest
 
@@ -28,7 +30,7 @@ def test_each_visitor_gets_the_contact_form_with_tokens_of_their_own(
         Client(HTTP_X_FORWARDED_PROTO="https", HTTP_HOST="testserver", enforce_csrf_checks=True)
         for _ in range(3)
     ]
-    pages = [visitor.get("/contact/") for visitor in visitors]
+    pages = [visitor.get(path) for visitor in visitors]
     assert len(rendered) == 1  # the later visitors got the kept page
     htmls = [page.content.decode() for page in pages]
     for field in ["csrfmiddlewaretoken", "form_token"]:
@@ -41,7 +43,7 @@ def test_each_visitor_gets_the_contact_form_with_tokens_of_their_own(
     # A visitor served from the kept page can send the form.
     html = htmls[2]
     response = visitors[2].post(
-        "/contact/",
+        path,
         urlencoded(
             {
                 **form_data,
@@ -50,7 +52,7 @@ def test_each_visitor_gets_the_contact_form_with_tokens_of_their_own(
             }
         ),
         content_type="application/x-www-form-urlencoded",
-        HTTP_REFERER="https://testserver/contact/",
+        HTTP_REFERER=f"https://testserver{path}",
     )
     assert response.status_code == 302
     assert AppointmentRequest.objects.count() == 1

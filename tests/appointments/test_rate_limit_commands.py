@@ -10,8 +10,6 @@ from django.core.management import CommandError, call_command
 
 from appointments.models import AuditEntry
 
-from .test_rate_limit import post_from
-
 pytestmark = pytest.mark.django_db
 
 ADDRESS = "198.51.100.7"
@@ -23,7 +21,7 @@ def run(*args):
     return out.getvalue()
 
 
-def test_the_operator_sees_and_lifts_a_patients_limit(form_data):
+def test_the_operator_sees_and_lifts_a_patients_limit(form_data, post_from):
     for _ in range(5):
         post_from(ADDRESS, form_data)
     assert post_from(ADDRESS, form_data).status_code == 429
@@ -42,7 +40,7 @@ def test_the_operator_sees_and_lifts_a_patients_limit(form_data):
     assert "rate limit" in entry.detail and ADDRESS not in entry.detail
 
 
-def test_lifting_one_address_leaves_the_others_limited(form_data):
+def test_lifting_one_address_leaves_the_others_limited(form_data, post_from):
     for _ in range(6):
         post_from("203.0.113.7", form_data)
     run("lift", ADDRESS)
@@ -55,7 +53,7 @@ def test_an_address_with_no_forms_is_said_to_have_none():
     assert not AuditEntry.objects.exists()
 
 
-def test_an_ipv6_address_is_found_however_it_is_written(form_data):
+def test_an_ipv6_address_is_found_however_it_is_written(form_data, post_from):
     for _ in range(6):
         post_from("2001:db8::7", form_data)
     assert "6 forms" in run("show", "2001:0db8:0000::0007")

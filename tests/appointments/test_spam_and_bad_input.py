@@ -1,4 +1,6 @@
-"""Bots are turned away quietly; people are never bothered; bad input gets a clear 4xx."""
+"""Bots are turned away quietly; people are never bothered; bad input gets a clear 4xx. Each
+test runs against both forms that store a request: the patient's and the clinicians' referral
+form (the `request_form` fixture)."""
 
 import re
 import time
@@ -7,24 +9,41 @@ from unittest import mock
 import pytest
 from django.test import Client
 
-from appointments.forms import read_form_token
+from appointments.forms import AppointmentRequestForm, ReferralForm, read_form_token
 from appointments.models import AppointmentRequest
 
-from .conftest import aged_token, send, urlencoded
+from .conftest import aged_token, urlencoded
+
+# The fields each form takes, with its treatment history's rows.
+TRIAL_FIELDS = {f"trial{n}-{name}" for n in (1, 2) for name in ("duration", "helped")}
+FIELDS = {
+    "patient": {*AppointmentRequestForm.base_fields, *TRIAL_FIELDS},
+    "referral": {*ReferralForm.base_fields, *TRIAL_FIELDS},
+}
 
 pytestmark = pytest.mark.django_db
 
 
-def test_filled_honeypot_looks_like_success_but_stores_nothing(client, submit):
+@pytest.fixture
+def form_data(request_form):
+    return request_form.data
+
+
+@pytest.fixture
+def submit(client, request_form):
+    return lambda **changes: request_form.send(client, **changes)
+
+
+def test_filled_honeypot_looks_like_success_but_stores_nothing(client, submit, request_form):
     response = submit(website="http://spam.example")
     assert response.status_code == 302
-    assert response["Location"] == "/contact/thanks/"
-    assert "Thank you" in client.get("/contact/thanks/").content.decode()
+    assert response["Location"] == request_form.thanks
+    assert "Thank you" in client.get(request_form.thanks).content.decode()
     assert AppointmentRequest.objects.count() == 0
 
 
-def test_honeypot_is_hidden_from_people_and_screen_readers(client):
-    html = client.get("/contact/").content.decode()
+def test_honeypot_is_hidden_from_people_and_screen_readers(client, request_form):
+    html = client.get(request_form.path).content.decode()
     wrapper = re.search(r'<div\s[^>]*class="hp"[^>]*>', html)[0]
     assert 'aria-hidden="true"' in wrapper
     field = re.search(r'<input [^>]*name="website"[^>]*>', html)[0]
@@ -75,40 +94,48 @@ def test_forged_token_is_refused_without_a_record(submit):
 
 
 class TestBadInput:
-    def test_missing_csrf_token_is_a_branded_403(self, form_data):
+    def test_missing_csrf_token_is_a_branded_403(self, request_form):
         browser = Client(enforce_csrf_checks=True, HTTP_X_FORWARDED_PROTO="https")
-        response = send(browser, form_data)
+        response = request_form.send(browser)
         assert response.status_code == 403
         assert "Your form has expired" in response.content.decode()
         assert AppointmentRequest.objects.count() == 0
 
     # 3 MB is past Django's own limit on what it reads into memory: refused before that.
     @pytest.mark.parametrize("size", [100_000, 3_000_000])
-    def test_oversize_body_is_refused_with_a_word_on_why(self, client, form_data, size):
-        response = send(client, {**form_data, "message": "x" * size})
+    def test_oversize_body_is_refused_with_a_word_on_why(self, client, request_form, size):
+        response = request_form.send(client, message="x" * size)
         assert response.status_code == 413
         assert "Please shorten your message" in response.content.decode()
         assert AppointmentRequest.objects.count() == 0
 
-    def test_invalid_utf8_is_refused(self, client, form_data):
-        body = urlencoded(form_data).replace("first_name=Ann", "first_name=%FF%FEAnn")
-        response = client.post("/contact/", body, content_type="application/x-www-form-urlencoded")
+    def test_invalid_utf8_is_refused(self, client, request_form):
+        body = urlencoded(request_form.data).replace("first_name=Ann", "first_name=%FF%FEAnn")
+        response = client.post(
+            request_form.path, body, content_type="application/x-www-form-urlencoded"
+        )
         assert response.status_code == 400
         assert AppointmentRequest.objects.count() == 0
 
-    def test_raw_invalid_bytes_are_refused(self, client, form_data):
-        body = urlencoded(form_data).encode() + b"&insurance=\xff\xfe"
-        response = client.post("/contact/", body, content_type="application/x-www-form-urlencoded")
+    def test_raw_invalid_bytes_are_refused(self, client, request_form):
+        body = urlencoded(request_form.data).encode() + b"&insurance=\xff\xfe"
+        response = client.post(
+            request_form.path, body, content_type="application/x-www-form-urlencoded"
+        )
         assert response.status_code == 400
         assert AppointmentRequest.objects.count() == 0
 
     @pytest.mark.parametrize(
         ("field", "value"),
         [("service", "brain-surgery"), ("contact_method", "pigeon"), ("best_time", "midnight"),
-         ("patient_type", "vip"), ("referral", "tv")],
+         ("patient_type", "vip"), ("referral", "tv"), ("had_therapy", "maybe"),
+         ("antidepressant_managed_by", "nobody"), ("trial1-duration", "forever"),
+         ("trial2-helped", "hugely")],
     )  # fmt: skip
-    def test_unknown_choice_values_are_refused(self, submit, field, value):
-        response = submit(**{field: value})
+    def test_unknown_choice_values_are_refused(self, submit, request_form, field, value):
+        if field not in FIELDS[request_form.name]:
+            pytest.skip(f"the {request_form.name} form has no {field}")
+        response = submit(**{field: value, "trial1-medicine": "Sertraline"})
         assert response.status_code == 400
         assert "Select a valid choice" in response.content.decode() or "Choose a service" in (
             response.content.decode()
@@ -119,12 +146,13 @@ class TestBadInput:
         assert submit(message="hello\x00world").status_code == 400
         assert AppointmentRequest.objects.count() == 0
 
-    def test_multipart_posts_are_refused(self, client, form_data):
-        response = client.post("/contact/", form_data)  # the test client's default: multipart
+    def test_multipart_posts_are_refused(self, client, request_form):
+        # The test client's default: multipart.
+        response = client.post(request_form.path, request_form.data)
         assert response.status_code == 415
         assert "We could not read your request" in response.content.decode()
         assert AppointmentRequest.objects.count() == 0
 
-    def test_other_methods_are_refused(self, client):
-        assert client.put("/contact/").status_code == 405
-        assert client.delete("/contact/").status_code == 405
+    def test_other_methods_are_refused(self, client, request_form):
+        assert client.put(request_form.path).status_code == 405
+        assert client.delete(request_form.path).status_code == 405

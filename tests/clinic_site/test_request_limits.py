@@ -78,7 +78,7 @@ def post_huge(path, tmp_path, monkeypatch):
     return response, body, spooled
 
 
-@pytest.mark.parametrize("path", ["/contact/", "/admin/login/", "/blog/"])
+@pytest.mark.parametrize("path", ["/contact/", "/refer/", "/admin/login/", "/blog/"])
 def test_thirty_megabytes_are_refused_before_any_of_it_is_read(path, tmp_path, monkeypatch):
     response, body, spooled = post_huge(path, tmp_path, monkeypatch)
     assert response.status_code == 413
@@ -87,10 +87,11 @@ def test_thirty_megabytes_are_refused_before_any_of_it_is_read(path, tmp_path, m
     assert spooled == [] and list(tmp_path.iterdir()) == []
 
 
-def test_a_body_without_a_length_is_refused(client):
+@pytest.mark.parametrize("path", ["/contact/", "/refer/"])
+def test_a_body_without_a_length_is_refused(client, path):
     response = client.generic(
         "POST",
-        "/contact/",
+        path,
         b"first_name=Ann",
         content_type="application/x-www-form-urlencoded",
         HTTP_TRANSFER_ENCODING="chunked",

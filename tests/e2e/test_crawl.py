@@ -67,6 +67,7 @@ def not_crawled():
         reverse("blog:rss").removesuffix("rss/"),  # /blog/feed/
         "/" + settings.ADMIN_URL_PATH,
         reverse("appointments:thanks"),
+        reverse("referrals:thanks"),
     )
 
 
@@ -142,8 +143,14 @@ def unlinked(page, base):
         document = Document(base + path, expected_status=status, indexed=False)
         check(page, document, page.goto(document.url))
         documents.append(document)
-    for prefix, button in [("", "Send my request"), ("/es", "Enviar mi solicitud")]:
-        contact = base + prefix + reverse("appointments:contact")
+    forms = [
+        ("", "appointments:contact", "Send my request"),
+        ("/es", "appointments:contact", "Enviar mi solicitud"),
+        ("", "referrals:refer", "Send the referral"),
+        ("/es", "referrals:refer", "Enviar la derivación"),
+    ]
+    for prefix, name, button in forms:
+        contact = base + prefix + reverse(name)
         document = Document(
             contact + " (sent empty: every error)", expected_status=400, indexed=False
         )
@@ -196,7 +203,7 @@ def report(problems):
 def test_the_crawl_finds_every_kind_of_public_page(crawled, site_server):
     documents, _ = crawled
     found = {urlsplit(url).path for url, document in documents.items() if document.checked}
-    for expected in ("/", "/services/", "/services/spravato/", "/blog/", "/contact/",
+    for expected in ("/", "/services/", "/services/spravato/", "/blog/", "/contact/", "/refer/",
                      "/about/", "/privacy/", "/accessibility/", "/blog/tags/therapy/",
                      "/blog/esketamine-therapy-for-treatment-resistant-depression/"):  # fmt: skip
         assert expected in found
