@@ -23,12 +23,12 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from tests.support.checkers import AXE, RUN_AXE, describe_violation, security_header_problems
+
 from .conftest import ROOT
-from .test_headers import security_header_problems
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 VNU = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 JAVA = shutil.which("java")
 DESKTOP = {"width": 1280, "height": 900}
@@ -52,10 +52,6 @@ PAGE_BASICS = """() => ({
     .filter((href) => href.length > 1)
     .filter((href) => !document.getElementById(decodeURIComponent(href.slice(1)))),
 })"""
-# Every rule axe-core runs by default, and WCAG 2.2's target size (2.5.8, AA: 24 by 24 px, or
-# that much space around a smaller target), which axe-core 4 leaves off unless asked.
-AXE_OPTIONS = "{resultTypes: ['violations'], rules: {'target-size': {enabled: true}}}"
-RUN_AXE = f"() => axe.run(document, {AXE_OPTIONS}).then((r) => r.violations)"
 LINKS = "anchors => anchors.map((a) => a.href)"
 
 
@@ -230,17 +226,6 @@ def test_no_broken_internal_links(crawled):
         for href in document.basics["missingTargets"]
     ]
     assert not problems, report(problems)
-
-
-def describe_violation(url, violation):
-    lines = [f"{url}: {violation['id']} ({violation['impact']}): {violation['help']}"]
-    lines.append(f"    {violation['helpUrl']}")
-    for node in violation["nodes"][:5]:
-        target = " ".join(str(part) for part in node["target"])
-        lines.append(f"    at {target}: {' '.join(node.get('failureSummary', '').split())}")
-    if len(violation["nodes"]) > 5:
-        lines.append(f"    ... and {len(violation['nodes']) - 5} more elements")
-    return "\n".join(lines)
 
 
 def test_no_accessibility_violations_of_any_impact(crawled):

@@ -11,42 +11,11 @@ import urllib.request
 import pytest
 from django.conf import settings
 
+from tests.support.checkers import security_header_problems
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ARTICLE = "/blog/esketamine-therapy-for-treatment-resistant-depression/"
-
-
-def security_header_problems(headers):
-    """What is missing or weak in one response's headers; [] when all is well."""
-    headers = {name.lower(): value for name, value in headers.items()}
-    csp = headers.get("content-security-policy", "")
-    directives = dict(
-        (part.strip().split(None, 1) + [""])[:2] for part in csp.split(";") if part.strip()
-    )
-    problems = []
-    if not csp:
-        problems.append("no Content-Security-Policy")
-    if "'unsafe-inline'" in csp or "'unsafe-eval'" in csp:
-        problems.append(f"the CSP allows inline or eval'd code: {csp}")
-    for directive, value in [("default-src", "'self'"), ("object-src", "'none'"),
-                             ("base-uri", "'none'")]:  # fmt: skip
-        if directives.get(directive) != value:
-            problems.append(f"CSP {directive} is {directives.get(directive)!r}, not {value}")
-    if headers.get("x-content-type-options") != "nosniff":
-        problems.append("no X-Content-Type-Options: nosniff")
-    if headers.get("referrer-policy") != "same-origin":
-        problems.append(f"Referrer-Policy is {headers.get('referrer-policy')!r}")
-    if headers.get("cross-origin-opener-policy") != "same-origin":
-        problems.append(
-            f"Cross-Origin-Opener-Policy is {headers.get('cross-origin-opener-policy')!r}"
-        )
-    policy = headers.get("permissions-policy", "")
-    for feature in ("camera=()", "geolocation=()", "microphone=()"):
-        if feature not in policy:
-            problems.append(f"Permissions-Policy {policy!r} does not switch off {feature}")
-    if headers.get("x-frame-options") != "DENY" and directives.get("frame-ancestors") != "'none'":
-        problems.append("the page may be framed (no X-Frame-Options: DENY, no frame-ancestors)")
-    return problems
 
 
 def fetch(url):

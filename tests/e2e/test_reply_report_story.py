@@ -17,10 +17,10 @@ from playwright.sync_api import expect
 
 from appointments.models import AuditEntry, CallAttempt
 from tests.appointments.factories import make_request
+from tests.support.checkers import AXE, RUN_AXE, describe_violation
 from tests.support.staff import STAFF_PASSWORD
 
 from .conftest import PHONE, sign_in_with_code
-from .test_crawl import AXE, RUN_AXE, describe_violation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

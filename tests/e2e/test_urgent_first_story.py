@@ -13,9 +13,9 @@ from playwright.sync_api import expect
 from appointments.models import AuditEntry, CallAttempt, local_date
 from tests.appointments.factories import make_request
 from tests.conftest import STAFF_PASSWORD
+from tests.support.checkers import AXE, RUN_AXE, describe_violation
 
 from .conftest import PHONE, sign_in_with_code
-from .test_crawl import AXE, RUN_AXE, describe_violation
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
