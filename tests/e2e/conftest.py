@@ -150,6 +150,17 @@ def staff_roles(transactional_db):
     sync_roles()
 
 
+def staff_device(username="frontdesk", role="Front desk", **names):
+    """A staff member in `role` (the roles must exist: the staff_roles fixture) with a confirmed
+    authenticator, which sign_in_with_code signs in with."""
+    from django.contrib.auth.models import Group, User
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = User.objects.create_user(username, password=STAFF_PASSWORD, is_staff=True, **names)
+    user.groups.add(Group.objects.get(name=role))
+    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+
+
 def sign_in_with_code(page, site, device):
     """Sign in to the admin as the owner of TOTP `device`: password, then the current code."""
     from django_otp.oath import TOTP

@@ -4,16 +4,13 @@ call the patient, log a voicemail with a callback for tomorrow, and watch the li
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from appointments.models import AuditEntry, CallAttempt, local_date
 from tests.appointments.factories import make_request
-from tests.support.staff import STAFF_PASSWORD
 
-from .conftest import PHONE, sign_in_with_code
+from .conftest import PHONE, sign_in_with_code, staff_device
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,11 +31,7 @@ def test_front_desk_calls_back_logs_a_voicemail_and_the_list_reorders(
     site, staff_roles, new_context, screenshot, screen
 ):
     page = new_context(**SCREENS[screen]).new_page()
-    user = User.objects.create_user(
-        "frontdesk", password=STAFF_PASSWORD, is_staff=True, first_name="Dana", last_name="Reyes"
-    )
-    user.groups.add(Group.objects.get(name="Front desk"))
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    device = staff_device(first_name="Dana", last_name="Reyes")
     today = timezone.localdate()
     tomorrow = today + timedelta(days=1)
     maria = make_request(
@@ -77,7 +70,11 @@ def test_front_desk_calls_back_logs_a_voicemail_and_the_list_reorders(
     page.get_by_role("button", name="Save", exact=True).first.click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     attempt = CallAttempt.objects.get(request=maria)
-    assert (attempt.outcome, attempt.by, attempt.next_callback_on) == ("voicemail", user, tomorrow)
+    assert (attempt.outcome, attempt.by, attempt.next_callback_on) == (
+        "voicemail",
+        device.user,
+        tomorrow,
+    )
     assert AuditEntry.objects.filter(action="called", reference=maria.reference).exists()
 
     # The saved page is the list, filtered to callbacks due: Maria has left it.

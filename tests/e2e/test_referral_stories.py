@@ -3,16 +3,13 @@ antidepressants they tried, a clinician refers a patient from a desktop, and the
 finds both in the admin as the clinic needs them for a first call."""
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core import mail
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from appointments.models import AppointmentRequest
 from tests.appointments.factories import make_request
-from tests.support.staff import STAFF_PASSWORD
 
-from .conftest import sign_in_with_code
+from .conftest import sign_in_with_code, staff_device
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -20,9 +17,7 @@ DESKTOP = {"width": 1440, "height": 900}
 
 
 def front_desk(page, site):
-    user = User.objects.create_user("frontdesk", password=STAFF_PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Front desk"))
-    sign_in_with_code(page, site, TOTPDevice.objects.create(user=user, name="p", confirmed=True))
+    sign_in_with_code(page, site, staff_device())
 
 
 def test_a_patient_on_a_phone_adds_two_medicines_and_staff_see_two_trials(

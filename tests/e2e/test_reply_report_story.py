@@ -9,18 +9,15 @@ import io
 from datetime import datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from appointments.models import AuditEntry, CallAttempt
 from tests.appointments.factories import make_request
 from tests.support.checkers import AXE, RUN_AXE, describe_violation
-from tests.support.staff import STAFF_PASSWORD
 
-from .conftest import PHONE, sign_in_with_code
+from .conftest import PHONE, sign_in_with_code, staff_device
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,12 +25,6 @@ SCREENS = {
     "desktop": {"viewport": {"width": 1440, "height": 900}},
     "phone": {"viewport": PHONE, "is_mobile": True, "has_touch": True},
 }
-
-
-def staff_member(username, role):
-    user = User.objects.create_user(username, password=STAFF_PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name=role))
-    return TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
 
 
 def requests_two_weeks_ago(caller):
@@ -57,7 +48,7 @@ def requests_two_weeks_ago(caller):
 def test_clinical_lead_reads_the_share_within_the_promise_and_downloads_it(
     site, staff_roles, new_context, screenshot, screen
 ):
-    device = staff_member("lead", "Clinical lead")
+    device = staff_device("lead", "Clinical lead")
     requests_two_weeks_ago(device.user)
     page = new_context(**SCREENS[screen], accept_downloads=True).new_page()
     refused = []  # the site's CSP is on: anything it blocks is reported here
@@ -108,7 +99,7 @@ def test_clinical_lead_reads_the_share_within_the_promise_and_downloads_it(
 
 
 def test_front_desk_is_refused_the_report(site, staff_roles, page):
-    device = staff_member("frontdesk", "Front desk")
+    device = staff_device("frontdesk", "Front desk")
     sign_in_with_code(page, site, device)
     expect(page.get_by_text("new requests")).to_be_visible()
     expect(page.get_by_role("link", name="Reply times: is the promise kept?")).to_have_count(0)

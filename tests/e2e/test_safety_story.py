@@ -6,16 +6,13 @@ patient details."""
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core import mail
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from appointments.models import AppointmentRequest
 from tests.appointments.factories import make_request
-from tests.support.staff import STAFF_PASSWORD
 
-from .conftest import sign_in_with_code
+from .conftest import sign_in_with_code, staff_device
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -105,9 +102,7 @@ def test_a_yes_to_the_safety_question_reaches_the_front_desk_first(
         assert phi not in everything
 
     # The front desk: first in the list, and why.
-    user = User.objects.create_user("frontdesk", password=STAFF_PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Front desk"))
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    device = staff_device()
     desk = new_context(viewport={"width": 1440, "height": 900}).new_page()
     sign_in_with_code(desk, site, device)
     desk.goto(site + "/admin/appointments/appointmentrequest/")

@@ -9,15 +9,12 @@ app's); the other pages by their lang="es", their address and a few of their Spa
 import re
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.core import mail
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from appointments.models import AppointmentRequest
-from tests.support.staff import STAFF_PASSWORD
 
-from .conftest import sign_in_with_code
+from .conftest import sign_in_with_code, staff_device
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -106,9 +103,7 @@ def test_a_patient_requests_an_evaluation_in_spanish_and_staff_see_es(
     assert "Ana" not in staff.body
 
     # The front desk, in English, sees the language to call in, in the list.
-    user = User.objects.create_user("frontdesk", password=STAFF_PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Front desk"))
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    device = staff_device()
     desk = new_context(viewport={"width": 1440, "height": 900}).new_page()
     sign_in_with_code(desk, site, device)
     desk.goto(site + "/admin/appointments/appointmentrequest/")

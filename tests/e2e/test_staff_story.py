@@ -3,15 +3,12 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from appointments.models import AppointmentRequest, AuditEntry, Note
 from tests.appointments.factories import make_request
-from tests.support.staff import STAFF_PASSWORD
 
-from .conftest import sign_in_with_code
+from .conftest import sign_in_with_code, staff_device
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -21,9 +18,7 @@ PATIENT_FIELDS = AppointmentRequest.PATIENT_FIELDS
 def test_front_desk_signs_in_with_a_code_and_triages_a_new_spravato_request(
     site, staff_roles, page, screenshot
 ):
-    user = User.objects.create_user("frontdesk", password=STAFF_PASSWORD, is_staff=True)
-    user.groups.add(Group.objects.get(name="Front desk"))
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    device = staff_device()
     wanted = make_request(
         first_name="Maria", last_name="Lopez", service="spravato", age=timedelta(hours=3)
     )
@@ -53,7 +48,7 @@ def test_front_desk_signs_in_with_a_code_and_triages_a_new_spravato_request(
 
     wanted.refresh_from_db()
     assert wanted.status == "contacted"
-    assert Note.objects.get(request=wanted).author == user
+    assert Note.objects.get(request=wanted).author == device.user
     assert {field: getattr(wanted, field) for field in PATIENT_FIELDS} == before
     actions = list(
         AuditEntry.objects.filter(reference=wanted.reference)

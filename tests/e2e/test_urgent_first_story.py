@@ -5,17 +5,14 @@ logged with a callback from there. axe-core finds nothing wrong with the list or
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, User
 from django.utils import timezone
-from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
 from appointments.models import AuditEntry, CallAttempt, local_date
 from tests.appointments.factories import make_request
-from tests.conftest import STAFF_PASSWORD
 from tests.support.checkers import AXE, RUN_AXE, describe_violation
 
-from .conftest import PHONE, sign_in_with_code
+from .conftest import PHONE, sign_in_with_code, staff_device
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -81,11 +78,7 @@ def test_front_desk_reads_the_urgent_reason_first_and_logs_the_call(
     site, staff_roles, new_context, screenshot, screen
 ):
     page = new_context(**SCREENS[screen]).new_page()
-    user = User.objects.create_user(
-        "frontdesk", password=STAFF_PASSWORD, is_staff=True, first_name="Dana", last_name="Reyes"
-    )
-    user.groups.add(Group.objects.get(name="Front desk"))
-    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    device = staff_device(first_name="Dana", last_name="Reyes")
     rosa = a_busy_monday()
     tomorrow = timezone.localdate() + timedelta(days=1)
 
@@ -164,7 +157,11 @@ def test_front_desk_reads_the_urgent_reason_first_and_logs_the_call(
     save.click()
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     attempt = CallAttempt.objects.get(request=rosa)
-    assert (attempt.outcome, attempt.by, attempt.next_callback_on) == ("voicemail", user, tomorrow)
+    assert (attempt.outcome, attempt.by, attempt.next_callback_on) == (
+        "voicemail",
+        device.user,
+        tomorrow,
+    )
     assert AuditEntry.objects.filter(action="called", reference=rosa.reference).exists()
 
     # Back on the list, Rosa's row shows the callback; she is still urgent, so still first.
