@@ -334,3 +334,42 @@ def test_every_time_on_a_request_is_in_the_clinics_zone_and_names_it(desk, lead,
     # time the test runs, which may well contain "3:05").
     assert not re.search(r"(?<![:\d])(15|0?3):05(?![:\d])", page)
     assert shown in browser.get(LIST).content.decode()
+
+
+def test_a_requests_change_history_opens(desk):
+    user, browser = desk
+    request = make_request()
+    browser.post(change_url(request), change_form(status="contacted", assignee=str(user.pk)))
+    history = reverse("admin:appointments_appointmentrequest_history", args=[request.pk])
+    response = browser.get(history)
+    assert response.status_code == 200
+    assert "frontdesk" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    ["message__icontains=sad", "first_name__startswith=Zel", "email__contains=zelda",
+     "insurance__iexact=Aetna", "assignee__username=ann", "created_at__gte=2026-01-01"],
+)  # fmt: skip
+def test_field_lookups_the_list_does_not_offer_are_refused_and_never_logged(desk, caplog, lookup):
+    _, browser = desk
+    make_request(first_name="Zelda", email="zelda@example.org", message="I feel sad")
+    caplog.set_level("DEBUG")
+    response = browser.get(f"{LIST}?{lookup}")
+    assert response.status_code == 400
+    assert "Zelda" not in response.content.decode()
+    assert not AuditEntry.objects.filter(action__in=["listed", "searched"]).exists()
+    term = lookup.split("=")[1]
+    assert all(term not in record.getMessage() for record in caplog.records)
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["urgent__exact=1", "status__exact=open", "service__exact=tms", "language__exact=es",
+     "patient_type__exact=new", "created_at__year=2026&created_at__month=3", "duplicates=yes",
+     "today=yes", "o=1", "p=1"],
+)  # fmt: skip
+def test_the_filters_the_list_offers_still_work(desk, query):
+    _, browser = desk
+    make_request()
+    assert browser.get(f"{LIST}?{query}").status_code == 200
