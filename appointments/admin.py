@@ -5,8 +5,6 @@ add notes. Views, changes, calls, notes, exports and purges are written to the a
 The list opens in the order the front desk works: see models.QueueRank and TRIAGE_ORDER.
 """
 
-import re
-
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
@@ -276,7 +274,7 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         EmailFilter,
         DuplicateFilter,
     ]
-    search_fields = ["reference", "first_name", "last_name", "email"]
+    search_fields = ["search_text"]  # the box; get_search_results says how it searches
     search_help_text = "Search by name, email, phone (any format) or reference."
     date_hierarchy = "created_at"
     list_per_page = 50
@@ -573,12 +571,8 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
         )
 
     def get_search_results(self, request, queryset, search_term):
-        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
-        # Phones are stored as +17725550123: match the digits of whatever format was typed.
-        digits = re.sub(r"\D", "", search_term)
-        if len(digits) >= 4:
-            results |= queryset.filter(phone__contains=digits)
-        return results, may_have_duplicates
+        # Names with or without accents, a phone in any format: AppointmentRequestQuerySet.search.
+        return queryset.search(search_term), False
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name != "assignee":

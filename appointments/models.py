@@ -1,3 +1,4 @@
+import re
 import secrets
 from datetime import timedelta
 
@@ -10,12 +11,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_site.clinic import Service
+from clinic_site.text import fold
 
 from .crisis_terms import KINDS as CRISIS_KINDS
 from .crisis_terms import crisis_kinds
 
 # Two requests with the same e-mail address or phone within this many days may be one person.
 DUPLICATE_WINDOW = timedelta(days=30)
+
+# What search_text_of reads.
+SEARCHED_FIELDS = ["first_name", "last_name", "email", "phone", "reference"]
 
 # Crockford's base32 without I, L, O and U: nothing a caller can misread over the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -132,6 +137,24 @@ class AppointmentRequestQuerySet(models.QuerySet):
             (~models.Q(email="") & models.Exists(_same("email")))
             | (~models.Q(phone="") & models.Exists(_same("phone")))
         )
+
+    def search(self, text):
+        """The requests whose name, e-mail address, phone or reference hold every word of
+        `text`, with or without accents (search_words)."""
+        found = self
+        for word in search_words(text):
+            # Both sides folded: a plain LIKE, which a trigram index serves on PostgreSQL.
+            found = found.filter(search_text__contains=word)
+        return found
+
+    def fill_search_text(self):
+        """Give search_text to the requests without one (stored by the release before this
+        one while it still served an upgrade). Returns how many."""
+        missing = list(self.filter(search_text="").only(*SEARCHED_FIELDS))
+        for request in missing:
+            request.search_text = search_text_of(request)
+        self.bulk_update(missing, ["search_text"], batch_size=500)
+        return len(missing)
 
     def span(self, cap):
         """{"count", "first", "last"}: how many requests these are, and when the first and the
@@ -277,6 +300,27 @@ def _same(field, request=None):
     )
 
 
+def search_text_of(request):
+    """What a search of the list looks in: the name, e-mail address, phone digits and
+    reference, folded (clinic_site.text.fold), so that "Ramirez" finds "Ramírez" and the other
+    way round, on either database, and a phone in any format is found by its digits."""
+    values = {name: getattr(request, name) for name in SEARCHED_FIELDS}
+    values["phone"] = re.sub(r"\D", "", values["phone"])
+    return fold(" ".join(values.values()))
+
+
+def search_words(text):
+    """What a search for `text` looks for, each in search_text: its folded words, or, for what
+    reads as a phone number ("(561) 555-0199", "+1 561…"), its digits."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 4 and PHONE_LIKE.fullmatch(text):
+        return [digits]
+    return fold(text).split()
+
+
+PHONE_LIKE = re.compile(r"[\d\s()+./-]+")
+
+
 def overdue_cutoff(now=None):
     """Requests received before this are overdue while open: older than the configured
     number of business days (weekends skipped)."""
@@ -405,6 +449,9 @@ class AppointmentRequest(models.Model):
         related_name="assigned_requests",
     )
 
+    # What the list's search reads (search_text_of): kept by save(). Blank on a row the release
+    # before this one stored during an upgrade, until fill_search_text() reaches it.
+    search_text = models.TextField(editable=False, blank=True, db_default="")
     # Set from the latest call attempt (log_call), so the list can sort and filter on it.
     callback_due_on = models.DateField("callback due", null=True, blank=True)
     # Where the request stands in the front desk's order (rank_rules): stored by every write
@@ -447,8 +494,9 @@ class AppointmentRequest(models.Model):
             self.urgent_reasons = reasons_for_urgency(self)
             self.urgent = self.urgent or bool(self.urgent_reasons)
         self.queue_rank = queue_rank(self)
+        self.search_text = search_text_of(self)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "queue_rank"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "queue_rank", "search_text"}
         super().save(*args, **kwargs)
 
     def clear_urgent(self, by):

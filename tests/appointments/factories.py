@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from appointments.models import AppointmentRequest, new_reference, queue_rank
+from appointments.models import AppointmentRequest, new_reference, queue_rank, search_text_of
 
 _counter = iter(range(1_000_000))
 
@@ -54,6 +54,7 @@ def make_many(count, **fields):
         )
         for i in range(count)
     ]
-    for row in rows:
-        row.queue_rank = queue_rank(row, now)  # bulk_create does not call save()
+    for row in rows:  # bulk_create does not call save()
+        row.queue_rank = queue_rank(row, now)
+        row.search_text = search_text_of(row)
     AppointmentRequest.objects.bulk_create(rows, batch_size=2000)

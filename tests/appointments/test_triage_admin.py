@@ -373,3 +373,28 @@ def test_the_filters_the_list_offers_still_work(desk, query):
     _, browser = desk
     make_request()
     assert browser.get(f"{LIST}?{query}").status_code == 200
+
+
+# The last: an accent typed as its own character after the letter (as some keyboards send it).
+@pytest.mark.parametrize(
+    "term", ["Ramirez", "Ramírez", "RAMÍREZ", "ramirez", "Luis Ramirez", "Rami\u0301rez"]
+)
+def test_search_finds_a_name_with_or_without_its_accents(desk, term):
+    _, browser = desk
+    typed = [make_request(first_name="Luis", last_name=name) for name in ("Ramírez", "Ramirez")]
+    make_request(first_name="Luisa", last_name="Ramos")
+    found = rows(browser.get(LIST, {"q": term}))
+    assert sorted(found) == sorted(str(r.pk) for r in typed)
+
+
+def test_a_request_stored_by_the_release_before_is_found_once_the_sweep_has_run(desk):
+    from django.core.management import call_command
+
+    _, browser = desk
+    # The previous release, still serving during an upgrade, stores no search text.
+    request = make_request(first_name="Zoë", last_name="Núñez")
+    AppointmentRequest.objects.filter(pk=request.pk).update(search_text="")
+    assert rows(browser.get(LIST, {"q": "Nunez"})) == []
+    call_command("send_pending_notifications")
+    assert rows(browser.get(LIST, {"q": "Nunez"})) == [str(request.pk)]
+    assert rows(browser.get(LIST, {"q": "zoe núñez"})) == [str(request.pk)]
