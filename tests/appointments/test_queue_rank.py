@@ -10,6 +10,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from appointments.admin import AppointmentRequestAdmin
 from appointments.models import AppointmentRequest, CallAttempt, QueueRank, queue_rank_expression
 
 from .factories import make_request
@@ -230,3 +231,23 @@ def test_a_request_overdue_over_the_weekend_is_open_again_on_monday_morning(desk
     assert order_worked_out_in_full(monday) == [
         str(r.pk) for r in (old, called_back, friday, saturday)
     ]
+
+
+@pytest.mark.parametrize("query", ["", "?status__exact=new", "?p=2", "?q=Patient", "?today=yes"])
+def test_past_the_count_cap_the_list_says_so_and_costs_the_same_queries(
+    desk, django_assert_max_num_queries, monkeypatch, query
+):
+    # The cap is 10,000 and a page 50 rows: here 30 and 10, and 60 requests stand in for a
+    # million.
+    monkeypatch.setattr("appointments.admin.COUNT_CAP", 30)
+    monkeypatch.setattr(AppointmentRequestAdmin, "list_per_page", 10)
+    user, signed_in = desk
+    browser = signed_in(user)
+    for n in range(60):
+        make_request(age=timedelta(hours=n * 7), callback_due_on=timezone.localdate())
+    browser.get(LIST)
+    with django_assert_max_num_queries(9):  # the eight above, and the two ends of the dates
+        response = browser.get(LIST + query)
+    html = response.content.decode()
+    assert "30+ appointment requests" in html or "30+ results" in html, query
+    assert len(rows(response)) == 10
