@@ -312,11 +312,17 @@ def _same(field, request=None):
 
 def search_text_of(request):
     """What a search of the list looks in: the name, e-mail address, phone digits and
-    reference, folded (clinic_site.text.fold), so that "Ramirez" finds "Ramírez" and the other
-    way round, on either database, and a phone in any format is found by its digits."""
+    reference (with and without its dash), folded (clinic_site.text.fold), so that "Ramirez"
+    finds "Ramírez" and the other way round, on either database, and a phone in any format is
+    found by its digits."""
     values = {name: getattr(request, name) for name in SEARCHED_FIELDS}
     values["phone"] = re.sub(r"\D", "", values["phone"])
+    # A reference of digits alone ("1234-5678") reads as a phone number: searched as digits.
+    values["compact reference"] = values["reference"].replace("-", "")
     return fold(" ".join(values.values()))
+
+
+PHONE_LIKE = re.compile(r"[\d\s()+./-]+")
 
 
 def search_words(text):
@@ -326,9 +332,6 @@ def search_words(text):
     if len(digits) >= 4 and PHONE_LIKE.fullmatch(text):
         return [digits]
     return fold(text).split()
-
-
-PHONE_LIKE = re.compile(r"[\d\s()+./-]+")
 
 
 def overdue_cutoff(now=None):

@@ -398,3 +398,11 @@ def test_a_request_stored_by_the_release_before_is_found_once_the_sweep_has_run(
     call_command("send_pending_notifications")
     assert rows(browser.get(LIST, {"q": "Nunez"})) == [str(request.pk)]
     assert rows(browser.get(LIST, {"q": "zoe núñez"})) == [str(request.pk)]
+
+
+def test_a_reference_of_digits_alone_is_found_as_typed_or_without_its_dash(desk):
+    _, browser = desk
+    wanted = make_request(reference="1234-5678")
+    make_request()
+    for typed in ("1234-5678", "12345678", "1234 5678"):
+        assert rows(browser.get(LIST, {"q": typed})) == [str(wanted.pk)], typed
