@@ -1,6 +1,7 @@
 """CSV export of requests, safe to open in a spreadsheet."""
 
 import csv
+import io
 import secrets
 
 from django.db import transaction
@@ -59,10 +60,10 @@ def csv_response(queryset, by):
     """An attachment with one row per request. Every export is audited: who, how many, and an
     entry on each exported request naming the file, so each request's trail shows its exports."""
     name = f"requests-{timezone.localtime():%Y%m%d-%H%M}-{secrets.token_hex(3)}.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response["Cache-Control"] = "no-store"
-    writer = csv.writer(response)
+    # Written to a buffer, then to the response at once: HttpResponse.write looks up the
+    # charset in the settings on every row.
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
     titles, fields, writes = zip(*columns(), strict=True)
     writer.writerow(titles)
     references = []
@@ -75,4 +76,7 @@ def csv_response(queryset, by):
             by, AuditEntry.Action.EXPORTED, detail=f"{len(references)} request(s) to {name}"
         )
         AuditEntry.record_each(by, AuditEntry.Action.EXPORTED, references, detail=f"in {name}")
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
     return response
