@@ -203,7 +203,9 @@ def test_the_list_page_runs_at_most_eight_queries(desk, django_assert_max_num_qu
     for n in range(60):
         make_request(age=timedelta(hours=n * 7), assignee=user if n % 3 else None)
     browser.get(LIST)  # the session's once-a-minute refresh is not the list's
-    with django_assert_max_num_queries(8):
+    # A search reads the search column once more, before the count: it looks its matches up
+    # by key after that.
+    with django_assert_max_num_queries(9 if "q=" in query else 8):
         response = browser.get(LIST + query)
     assert response.status_code == 200 and rows(response)
 
@@ -246,7 +248,8 @@ def test_past_the_count_cap_the_list_says_so_and_costs_the_same_queries(
     for n in range(60):
         make_request(age=timedelta(hours=n * 7), callback_due_on=timezone.localdate())
     browser.get(LIST)
-    with django_assert_max_num_queries(9):  # the eight above, and the two ends of the dates
+    # The queries above, and the two ends of the dates.
+    with django_assert_max_num_queries(10 if "q=" in query else 9):
         response = browser.get(LIST + query)
     html = response.content.decode()
     assert "30+ appointment requests" in html or "30+ results" in html, query

@@ -147,7 +147,8 @@ def test_list_stays_within_eight_queries(desk, django_assert_max_num_queries):
     browser.get(reverse("admin:index"))
     for url in (LIST, f"{LIST}?status__exact=new&service__exact=tms", f"{LIST}?overdue=yes",
                 f"{LIST}?q=Last12", f"{LIST}?assigned=me", f"{LIST}?p=3"):  # fmt: skip
-        with django_assert_max_num_queries(8):
+        # A search reads the search column once more (test_queue_rank.py says why).
+        with django_assert_max_num_queries(9 if "q=" in url else 8):
             assert browser.get(url).status_code == 200
 
 
