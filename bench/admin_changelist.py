@@ -73,8 +73,9 @@ def populate(rows, days):
                 request.callback_due_on = today + timedelta(days=(n // 30) % 5 - 2)
             if n % 100 == 0:
                 request.last_name = "Ramírez" if n % 200 else "Ramirez"
-            request.search_text = search_text_of(request)
-            changed.append(request)
+            if not (n % 50 and n % 40 != 1 and n % 30 and n % 100):
+                request.search_text = search_text_of(request)
+                changed.append(request)
         with transaction.atomic():
             AppointmentRequest.objects.bulk_update(
                 changed,
