@@ -2,7 +2,7 @@
 
 What the patient typed is read-only; staff change the status and the assignee, log calls and
 add notes. Views, changes, calls, notes, exports and purges are written to the audit trail.
-The list opens in the order the front desk works: see models.QueueRank and TRIAGE_ORDER.
+The list opens in the order the front desk works: see models.rank_rules and TRIAGE_ORDER.
 """
 
 from django.conf import settings
@@ -361,9 +361,9 @@ class AppointmentRequestAdmin(admin.ModelAdmin):
 
     def lookup_allowed(self, lookup, value, request):
         # Only what the filters and the date drill-down offer. Any other field lookup in the
-        # list's address (?message__icontains=…) would search what patients wrote past the
-        # search box (recorded as a search, never its terms): it is refused with a 400, whose
-        # log line names the lookup, not the value.
+        # list's address (?message__icontains=…) would search what patients wrote outside the
+        # search box, and the audit trail would call it a listing: it is refused with a 400,
+        # whose log line names the lookup, never the value.
         return lookup in self.offered_lookups(request)
 
     def offered_lookups(self, request):
