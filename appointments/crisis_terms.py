@@ -70,9 +70,10 @@ word ("skill myself" is not "kill myself") and never runs across a sentence. In 
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
+
+from clinic_site.text import fold
 
 # What staff see on a request, in the admin (English), for each kind that was found.
 KINDS = {
@@ -850,8 +851,7 @@ def normalise(text):
     text = _HIDDEN.sub("", text or "")
     for emoji, word in EMOJI.items():
         text = text.replace(emoji, word)
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c)).casefold()
+    text = fold(text)
     text = _LEET_BETWEEN_LETTERS.sub(lambda m: "".join(_LEET[c] for c in m[0]), text)
     text = _AT_DOLLAR.sub(lambda m: "a" if m[0] == "@" else "s", text)
     text = _DOTTED_LETTERS.sub(r"\1", text)

@@ -1,15 +1,17 @@
+import re
 import secrets
 from datetime import timedelta
 
 import phonenumbers
 from django.conf import settings
 from django.db import models, transaction
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinic_site.clinic import Service
+from clinic_site.text import fold
 from clinic_site.times import local_date, local_time  # noqa: F401 (where the app imports them)
 
 from .crisis_terms import KINDS as CRISIS_KINDS
@@ -17,6 +19,9 @@ from .crisis_terms import crisis_kinds
 
 # Two requests with the same e-mail address or phone within this many days may be one person.
 DUPLICATE_WINDOW = timedelta(days=30)
+
+# What search_text_of reads.
+SEARCHED_FIELDS = ["first_name", "last_name", "email", "phone", "reference"]
 
 # Crockford's base32 without I, L, O and U: nothing a caller can misread over the phone.
 REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -32,17 +37,25 @@ class AppointmentRequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(status__in=AppointmentRequest.OPEN_STATUSES)
 
-    def overdue(self, now=None):
-        """Open, older than the cutoff, and not waiting for a callback booked for a later day
-        (staff have tried, and said when they will try again)."""
-        return self.open().filter(overdue_q(now))
+    def ranked(self, *ranks):
+        """Requests with one of `ranks` (QueueRank) as stored: exact once refresh_queue_ranks
+        has run, which the triage list and the admin index do before they read."""
+        return self.filter(queue_rank__in=ranks)
 
-    def callbacks_due(self, now=None):
-        """Open requests whose next callback is today or was missed."""
-        return self.open().filter(callback_due_on__lte=timezone.localdate(now))
+    def overdue(self):
+        """Open, waited past the cutoff, and no callback booked (rank_rules)."""
+        return self.ranked(QueueRank.OVERDUE)
+
+    def callbacks_due(self):
+        """Open requests whose booked callback is today or was missed (rank_rules)."""
+        return self.ranked(QueueRank.CALLBACK_DUE)
+
+    def today(self):
+        """What the desk works today, in this order: urgent, overdue, callbacks due."""
+        return self.ranked(QueueRank.URGENT, QueueRank.OVERDUE, QueueRank.CALLBACK_DUE)
 
     def in_triage_order(self):
-        """What the front desk works first (see QueueRank), the oldest first within each rank:
+        """What the front desk works first (see rank_rules), the oldest first within each rank:
         the stored rank, walked in its index."""
         return self.order_by(*TRIAGE_ORDER)
 
@@ -52,30 +65,29 @@ class AppointmentRequestQuerySet(models.QuerySet):
 
         Why a stored rank refreshed like this, rather than the rules in ORDER BY: no index
         serves a CASE, so every page sorted every row (1.2 s at 100,000 rows; bench/RESULTS.md,
-        "The triage order"). The writes keep the rank right (save, triage, log_call,
-        clear_urgent); what changes without a write is time, and time moves only open,
-        non-urgent requests. The triage list calls this before it reads (one query, so the
-        order is exact to the second); send_pending_notifications, which cron runs every few
-        minutes, calls it too, for every other reader of the rank.
+        "The triage order"). The writes store the rank (save, triage, log_call, clear_urgent);
+        what changes without a write is time. The triage list and the admin index call this
+        before they read (one query, so the order is exact to the second);
+        send_pending_notifications, which cron runs every few minutes, calls it too, for every
+        other reader of the rank.
 
-        It reads only the rows time can move, through indexes: those ranked open or waiting (a
-        request comes due, a booked callback's day arrives), and those received since the
-        overdue cutoff, because the cutoff counts business days and so steps back over a
-        weekend (at 9:00 on Monday it is earlier than at 10:00 on Sunday): a request overdue on
-        Sunday can be "open" again on Monday, as under the rules it replaces. The rows ranked
-        due before the cutoff, nearly all open rows when the desk falls behind, stay due."""
+        It reads only the rows time can move, through the request_queue_rank index: those
+        ranked open (they come due) or waiting (a booked callback's day arrives), and those
+        overdue but received since the cutoff, because the cutoff counts business days and so
+        steps back over a weekend (at 9:00 on Monday it is earlier than at 10:00 on Sunday).
+        And the rows below the first rank, which only the release before this one wrote."""
         rank = queue_rank_expression(now)
         ranked = AppointmentRequest.objects.order_by()
-        # Two lookups in the request_queue_rank index, joined: an OR of the two conditions
-        # makes SQLite read every open row instead (20 ms rather than 1 at 100,000 rows).
-        waiting_or_open = ranked.filter(queue_rank__in=[QueueRank.OPEN, QueueRank.WAITING])
-        due_since_cutoff = ranked.filter(
-            queue_rank=QueueRank.DUE, created_at__gte=overdue_cutoff(now)
-        )
-        may_move = waiting_or_open.values("pk").union(due_since_cutoff.values("pk"), all=True)
+        # Index lookups, joined: an OR of the conditions makes SQLite read every open row
+        # instead (20 ms rather than 1 at 100,000 rows).
+        may_move = [
+            ranked.filter(queue_rank__in=[QueueRank.OPEN, QueueRank.WAITING]),
+            ranked.filter(queue_rank=QueueRank.OVERDUE, created_at__gte=overdue_cutoff(now)),
+            ranked.filter(queue_rank__lt=QueueRank.URGENT),
+        ]
+        first, *others = (rows.values("pk") for rows in may_move)
         return (
-            self.open()
-            .filter(pk__in=may_move, urgent=False)
+            self.filter(pk__in=first.union(*others, all=True))
             .exclude(queue_rank=rank)
             .update(queue_rank=rank)
         )
@@ -83,26 +95,91 @@ class AppointmentRequestQuerySet(models.QuerySet):
     def duplicates_of(self, request_obj):
         """Other requests that may be from the same person: the same e-mail address (in any
         case) or phone, received within DUPLICATE_WINDOW of `request_obj`."""
-        same = _same_person(
-            models.Value(request_obj.email), request_obj.phone, request_obj.created_at
-        )
-        return self.alias(email_key=Lower("email")).filter(same).exclude(pk=request_obj.pk)
+        found = self.none()
+        for field in ("email", "phone"):
+            if getattr(request_obj, field):  # blank matches nothing
+                found |= _same(field, request_obj)
+        return found
 
     def with_duplicate(self):
         """Each request with `duplicate_pk` and `duplicate_reference`: the latest other request
-        that may be from the same person, or None. Two subqueries in the one list query, each
-        an index lookup (see Meta.indexes)."""
-        outer = [models.OuterRef(name) for name in ("email", "phone", "created_at")]
-        others = (
-            AppointmentRequest.objects.alias(email_key=Lower("email"))
-            .filter(_same_person(*outer))
-            .exclude(pk=models.OuterRef("pk"))
-            .order_by("-created_at")
+        with the same e-mail address, or else the latest with the same phone, or None.
+
+        Four subqueries in the list query, for the page's rows only; each walks one index
+        (Meta.indexes: the address or phone, then the received time) backwards from the end of
+        the window and stops at its first row, and a blank address or phone asks nothing. A
+        lookup of "same address or same phone" in one subquery could use neither index: it
+        walked the whole window of the received time for every row (1.2 s a page at 10,000
+        requests in a month)."""
+
+        def latest(column):
+            found = [
+                models.Case(
+                    models.When(
+                        ~models.Q(**{field: ""}),
+                        then=models.Subquery(_same(field).values(column)[:1]),
+                    )
+                )
+                for field in ("email", "phone")
+            ]
+            return Coalesce(*found)
+
+        return self.annotate(duplicate_pk=latest("pk"), duplicate_reference=latest("reference"))
+
+    def possible_duplicates(self):
+        """The requests with_duplicate() would give a duplicate (the list's filter). Only those
+        whose address or phone is on another request at all (one pass over each index, grouped)
+        are looked at closely: on SQLite the window's date arithmetic is a Python function, which
+        took a second for every 10,000 requests when every row was looked at."""
+
+        def repeated(field, key):
+            others = AppointmentRequest.objects.exclude(**{field: ""}).order_by()
+            counted = others.values(key=key).annotate(n=models.Count("pk")).filter(n__gt=1)
+            return counted.values("key")
+
+        by_email = models.Q(email_key__in=repeated("email", Lower("email")))
+        by_phone = models.Q(phone__in=repeated("phone", models.F("phone")))
+        return self.alias(email_key=Lower("email")).filter(
+            (by_email & models.Exists(_same("email"))) | (by_phone & models.Exists(_same("phone")))
         )
-        return self.annotate(
-            duplicate_pk=models.Subquery(others.values("pk")[:1]),
-            duplicate_reference=models.Subquery(others.values("reference")[:1]),
+
+    def search(self, text):
+        """The requests whose name, e-mail address, phone or reference hold every word of
+        `text`, with or without accents (search_words)."""
+        found = self
+        for word in search_words(text):
+            # Both sides folded: a plain LIKE, which a trigram index serves on PostgreSQL.
+            found = found.filter(search_text__contains=word)
+        return found
+
+    def fill_search_text(self):
+        """Give search_text to the requests without one (stored by the release before this
+        one while it still served an upgrade). Returns how many."""
+        missing = list(self.filter(search_text="").only(*SEARCHED_FIELDS))
+        for request in missing:
+            request.search_text = search_text_of(request)
+        self.bulk_update(missing, ["search_text"], batch_size=500)
+        return len(missing)
+
+    def span(self, cap):
+        """{"count", "first", "last"}: how many requests these are, and when the first and the
+        last of them were received, at a cost that does not grow with the table. Counting
+        stops at cap + 1 (more than `cap`). When all were counted, the first and last come in
+        the same query; otherwise from the two ends of the received-time index, each a walk
+        that stops at its first match (there are more than `cap` to find)."""
+        found = self.order_by()[: cap + 1].aggregate(
+            count=models.Count("pk"),
+            first=models.Min("created_at"),
+            last=models.Max("created_at"),
         )
+        if found["count"] > cap:
+            received = self.values("created_at")
+            ends = AppointmentRequest.objects.order_by().annotate(
+                first=models.Subquery(received.order_by("created_at")[:1]),
+                last=models.Subquery(received.order_by("-created_at")[:1]),
+            )
+            found.update(ends.values("first", "last")[0])
+        return found
 
     def with_emails(self, which):
         """Requests with an e-mail in the outbox that is `which`: "failing", "waiting" or
@@ -125,71 +202,132 @@ def reasons_for_urgency(request, more_text=()):
 
 
 class QueueRank(models.IntegerChoices):
-    """What the front desk works first; the list sorts by it, then the oldest first."""
+    """What the front desk works first; the list sorts by it, then the oldest first. Every
+    request has exactly one rank, so the index's "urgent", "overdue" and "callbacks due today"
+    never count a request twice.
+
+    In tens: the release before this one stored 0 to 4, and a row it writes during an upgrade is
+    told apart by that and ranked again (refresh_queue_ranks)."""
 
     # Crisis language first, whatever its status, until staff clear the flag.
-    URGENT = 0, "Urgent"
-    DUE = 1, "Overdue, or a callback due"
-    OPEN = 2, "Open"
-    WAITING = 3, "Waiting for a callback on a later day"
-    FINISHED = 4, "Finished"
+    URGENT = 10, "Urgent"
+    OVERDUE = 20, "Overdue"
+    CALLBACK_DUE = 30, "Callback due today (or missed)"
+    OPEN = 40, "Open"
+    WAITING = 50, "Waiting for a callback on a later day"
+    FINISHED = 60, "Finished"
 
 
 # The list's order: the index request_queue_rank serves it, so a page reads 50 rows, not all.
 TRIAGE_ORDER = ["queue_rank", "created_at", "pk"]
 
 
-def queue_rank(request, now=None):
-    """The rank of `request` (an AppointmentRequest, saved or not) at `now`: stored on the row
-    by every write that changes its status, urgent flag or callback date. The same rules, in
-    SQL, are queue_rank_expression, which refreshes the ranks that time changes."""
-    if request.urgent:
-        return QueueRank.URGENT
-    if request.status not in AppointmentRequest.OPEN_STATUSES:
-        return QueueRank.FINISHED
+def rank_rules(now=None):
+    """The front desk's order, written once: (rank, condition) pairs, in order; a request has
+    the rank of the first condition it meets at `now`. Nothing else decides a rank, "overdue"
+    or "callback due": queue_rank() applies these rules to a request in hand (every write
+    stores its result), queue_rank_expression() applies them in SQL (the refresh for the
+    passing of time), and the list's filters, badges and the index's counts read the rank."""
     today = timezone.localdate(now)
-    callback = request.callback_due_on
-    if callback and callback > today:
-        return QueueRank.WAITING
-    if (callback and callback <= today) or request.created_at < overdue_cutoff(now):
-        return QueueRank.DUE
-    return QueueRank.OPEN
+    return [
+        (QueueRank.URGENT, models.Q(urgent=True)),
+        (QueueRank.FINISHED, ~models.Q(status__in=AppointmentRequest.OPEN_STATUSES)),
+        # Waited past the cutoff, and no one has booked a callback: a request the desk called
+        # on time and promised to call again today is a callback due, not late.
+        (
+            QueueRank.OVERDUE,
+            models.Q(callback_due_on=None, created_at__lt=overdue_cutoff(now)),
+        ),
+        (QueueRank.CALLBACK_DUE, models.Q(callback_due_on__lte=today)),
+        (QueueRank.WAITING, models.Q(callback_due_on__gt=today)),
+        (QueueRank.OPEN, models.Q()),
+    ]
+
+
+def queue_rank(request, now=None):
+    """The rank of `request` (an AppointmentRequest, saved or not) at `now`, by rank_rules."""
+    return next(rank for rank, rule in rank_rules(now) if _meets(request, rule))
 
 
 def queue_rank_expression(now=None):
-    """queue_rank's rules as an SQL expression over a row's columns, for the UPDATE that
-    refreshes the ranks (AppointmentRequestQuerySet.refresh_queue_ranks) and the migration that
-    set them first. A test holds the two to the same answers."""
-    is_open = models.Q(status__in=AppointmentRequest.OPEN_STATUSES)
-    today = timezone.localdate(now)
+    """The rank at `now` as an SQL expression over a row's columns, by rank_rules: for the
+    UPDATE that refreshes the ranks time changes (refresh_queue_ranks) and for migrations."""
+    *ranked, (otherwise, _) = rank_rules(now)
     return models.Case(
-        models.When(urgent=True, then=QueueRank.URGENT),
-        models.When(is_open & overdue_q(now), then=QueueRank.DUE),
-        models.When(is_open & models.Q(callback_due_on__lte=today), then=QueueRank.DUE),
-        models.When(is_open & models.Q(callback_due_on__gt=today), then=QueueRank.WAITING),
-        models.When(is_open, then=QueueRank.OPEN),
-        default=QueueRank.FINISHED,
+        *(models.When(rule, then=models.Value(rank)) for rank, rule in ranked),
+        default=models.Value(otherwise),
         output_field=models.SmallIntegerField(),
     )
 
 
-def overdue_q(now=None):
-    """The overdue condition, for open requests (see AppointmentRequestQuerySet.overdue)."""
-    return models.Q(created_at__lt=overdue_cutoff(now)) & ~models.Q(
-        callback_due_on__gt=timezone.localdate(now)
+# The lookups rank_rules uses, as the database judges them: a comparison with NULL fails.
+_LOOKUPS = {
+    "exact": lambda value, wanted: value == wanted,
+    "in": lambda value, wanted: value in wanted,
+    "lt": lambda value, wanted: value is not None and value < wanted,
+    "lte": lambda value, wanted: value is not None and value <= wanted,
+    "gt": lambda value, wanted: value is not None and value > wanted,
+}
+
+
+def _meets(obj, rule):
+    """Whether `obj` meets `rule`, a Q of lookups on its own fields, judged in Python (a
+    request in hand needs no query to be ranked)."""
+
+    def holds(child):
+        if isinstance(child, models.Q):
+            return _meets(obj, child)
+        path, wanted = child
+        field, _, lookup = path.partition("__")
+        return _LOOKUPS[lookup or "exact"](getattr(obj, field), wanted)
+
+    met = (all if rule.connector == models.Q.AND else any)(map(holds, rule.children))
+    return met != rule.negated
+
+
+def _same(field, request=None):
+    """Other requests with the same `field` ("email", in any case, or "phone") as `request`,
+    received within DUPLICATE_WINDOW of it, the latest first. Without `request`, a subquery:
+    the same as the outer query's row."""
+    if request is None:
+        value, received, pk = (models.OuterRef(name) for name in (field, "created_at", "pk"))
+    else:
+        value, received, pk = models.Value(getattr(request, field)), request.created_at, request.pk
+    same = {"email_key": Lower(value)} if field == "email" else {"phone": value}
+    return (
+        AppointmentRequest.objects.alias(email_key=Lower("email"))
+        .filter(
+            **same,
+            created_at__gte=received - DUPLICATE_WINDOW,
+            created_at__lte=received + DUPLICATE_WINDOW,
+        )
+        .exclude(pk=pk)
+        .order_by("-created_at")
     )
 
 
-def _same_person(email, phone, created_at):
-    """The condition "same e-mail address or phone, within DUPLICATE_WINDOW of created_at";
-    the arguments are values or OuterRefs."""
-    # Since a patient who asks for a call may leave the address out, blank matches nothing.
-    same_email = models.Q(email_key=Lower(email)) & ~models.Q(email="")
-    same_phone = models.Q(phone=phone) & ~models.Q(phone="")
-    return (same_email | same_phone) & models.Q(
-        created_at__gte=created_at - DUPLICATE_WINDOW,
-        created_at__lte=created_at + DUPLICATE_WINDOW,
-    )
+def search_text_of(request):
+    """What a search of the list looks in: the name, e-mail address, phone digits and
+    reference (with and without its dash), folded (clinic_site.text.fold), so that "Ramirez"
+    finds "Ramírez" and the other way round, on either database, and a phone in any format is
+    found by its digits."""
+    values = {name: getattr(request, name) for name in SEARCHED_FIELDS}
+    values["phone"] = re.sub(r"\D", "", values["phone"])
+    # A reference of digits alone ("1234-5678") reads as a phone number: searched as digits.
+    values["compact reference"] = values["reference"].replace("-", "")
+    return fold(" ".join(values.values()))
+
+
+PHONE_LIKE = re.compile(r"[\d\s()+./-]+")
+
+
+def search_words(text):
+    """What a search for `text` looks for, each in search_text: its folded words, or, for what
+    reads as a phone number ("(561) 555-0199", "+1 561…"), its digits."""
+    digits = re.sub(r"\D", "", text)
+    if len(digits) >= 4 and PHONE_LIKE.fullmatch(text):
+        return [digits]
+    return fold(text).split()
 
 
 def overdue_cutoff(now=None):
@@ -403,10 +541,13 @@ class AppointmentRequest(models.Model):
         related_name="assigned_requests",
     )
 
+    # What the list's search reads (search_text_of): kept by save(). Blank on a row the release
+    # before this one stored during an upgrade, until fill_search_text() reaches it.
+    search_text = models.TextField(editable=False, blank=True, db_default="")
     # Set from the latest call attempt (log_call), so the list can sort and filter on it.
     callback_due_on = models.DateField("callback due", null=True, blank=True)
-    # Where the request stands in the front desk's order (QueueRank): set by every write that
-    # changes status, urgent or callback_due_on, and refreshed for the passing of time by
+    # Where the request stands in the front desk's order (rank_rules): stored by every write
+    # (save, and _write for the rest), refreshed for the passing of time by
     # AppointmentRequestQuerySet.refresh_queue_ranks.
     queue_rank = models.SmallIntegerField(
         choices=QueueRank.choices, default=QueueRank.OPEN, editable=False
@@ -445,8 +586,9 @@ class AppointmentRequest(models.Model):
         if self._state.adding and not self.urgent_reasons:
             self.flag_if_urgent()
         self.queue_rank = queue_rank(self)
+        self.search_text = search_text_of(self)
         if kwargs.get("update_fields") is not None:
-            kwargs["update_fields"] = {*kwargs["update_fields"], "queue_rank"}
+            kwargs["update_fields"] = {*kwargs["update_fields"], "queue_rank", "search_text"}
         super().save(*args, **kwargs)
 
     def flag_if_urgent(self, more_text=()):
@@ -462,15 +604,22 @@ class AppointmentRequest(models.Model):
             stored = AppointmentRequest.objects.select_for_update().get(pk=self.pk)
             cleared = stored.urgent
             if cleared:
-                stored.urgent = False
-                stored.queue_rank = queue_rank(stored)
-                AppointmentRequest.objects.filter(pk=self.pk).update(
-                    urgent=False, queue_rank=stored.queue_rank
-                )
+                self._write(stored, urgent=False)
                 AuditEntry.record(by, AuditEntry.Action.CHANGED, self.reference, "urgent → cleared")
-        self.urgent = False
-        self.queue_rank = stored.queue_rank
+        self.urgent, self.queue_rank = stored.urgent, stored.queue_rank
         return cleared
+
+    def _write(self, stored, **changes):
+        """Write `changes` to the row, with the queue rank they give it: `stored` is the row as
+        locked, so the rank comes from every field as stored with these changes made. This
+        object takes the changes too. Returns them, with the rank."""
+        for name, value in changes.items():
+            setattr(stored, name, value)
+        changes["queue_rank"] = stored.queue_rank = queue_rank(stored)
+        AppointmentRequest.objects.filter(pk=self.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(self, name, value)
+        return changes
 
     def get_admin_url(self):
         return reverse("admin:appointments_appointmentrequest_change", args=[self.pk])
@@ -507,13 +656,7 @@ class AppointmentRequest(models.Model):
                     changed_by=by,
                     changed_at=changes["status_changed_at"],
                 )
-            # Its place in the front desk's order, from the stored row with the changes made.
-            for name, value in changes.items():
-                setattr(stored, name, value)
-            changes["queue_rank"] = queue_rank(stored)
-            AppointmentRequest.objects.filter(pk=self.pk).update(**changes)
-            for name, value in changes.items():
-                setattr(self, name, value)
+            changes = self._write(stored, **changes)
             AuditEntry.record(
                 by, AuditEntry.Action.CHANGED, self.reference, self._change_text(changes)
             )
@@ -540,7 +683,6 @@ class AppointmentRequest(models.Model):
         callback becomes `callback_on` (None: none booked)."""
         with transaction.atomic():
             stored = AppointmentRequest.objects.select_for_update().get(pk=self.pk)
-            stored.callback_due_on = callback_on
             attempt = CallAttempt.objects.create(
                 request=self,
                 outcome=outcome,
@@ -548,11 +690,7 @@ class AppointmentRequest(models.Model):
                 at=at or timezone.now(),
                 next_callback_on=callback_on,
             )
-            self.queue_rank = queue_rank(stored)
-            AppointmentRequest.objects.filter(pk=self.pk).update(
-                callback_due_on=callback_on, queue_rank=self.queue_rank
-            )
-            self.callback_due_on = callback_on
+            self._write(stored, callback_due_on=callback_on)
             # The outcome's name and the date only: nothing the patient said.
             detail = attempt.get_outcome_display()
             if callback_on:
@@ -578,8 +716,7 @@ class AppointmentRequest(models.Model):
 
     @property
     def is_overdue(self):
-        waiting = self.callback_due_on and self.callback_due_on > timezone.localdate()
-        return self.is_open and not waiting and self.created_at < overdue_cutoff()
+        return queue_rank(self) == QueueRank.OVERDUE
 
     @property
     def phone_national(self):
@@ -779,8 +916,13 @@ class AuditEntry(models.Model):
     @classmethod
     def record_each(cls, user, action, references, detail=""):
         """One entry per reference, all written in one query."""
+        # The values worked out once: `user` is often request.user, a lazy object that costs
+        # on every touch (most of a 10,000-request export's time, once per entry).
+        values = cls._values(user, action, "", detail)
+        actor = values.pop("actor")
+        values["actor_id"] = actor.pk if actor else None
         return cls.objects.bulk_create(
-            cls(**cls._values(user, action, reference, detail)) for reference in references
+            cls(**{**values, "reference": reference}) for reference in references
         )
 
     @staticmethod

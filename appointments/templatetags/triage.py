@@ -14,39 +14,52 @@ import datetime
 from django import template
 from django.conf import settings
 from django.contrib.admin.templatetags.admin_list import date_hierarchy
-from django.db.models import Max, Min
+from django.db.models import Count, Max, Min
 from django.utils import formats, timezone
 from django.utils.text import capfirst
 
 from appointments import notify
-from appointments.models import AppointmentRequest, local_time
+from appointments.models import AppointmentRequest, QueueRank, local_time
 
 register = template.Library()
 
 
+def today_cards():
+    """The index's "Today": what the desk works first, in its order, each request counted once
+    (a request has one queue rank), in one query over the rank's index. Each card's query
+    string is the list filter that shows those very requests, so a count and its list cannot
+    disagree."""
+    requests = AppointmentRequest.objects
+    requests.refresh_queue_ranks()  # what came due since the last write counts now
+    by_rank = requests.today().order_by().values("queue_rank").annotate(n=Count("pk"))
+    counts = dict(by_rank.values_list("queue_rank", "n"))
+    cards = [
+        (QueueRank.URGENT, "urgent__exact=1", ("urgent",) * 2, "triage-urgent"),
+        (QueueRank.OVERDUE, "overdue=yes", ("overdue",) * 2, ""),
+        (
+            QueueRank.CALLBACK_DUE,
+            "callback=yes",
+            ("callback due today", "callbacks due today"),
+            "",
+        ),
+    ]
+    return [
+        {"count": counts.get(rank, 0), "query": query, "label": label, "class": css}
+        for rank, query, label, css in cards
+    ]
+
+
 def triage_cards(user):
-    """The index's cards: what each counts, the query string of the list filters that show
-    those very requests (so a count and its list cannot disagree) and its wording. An alert
-    card shows only when its count is not zero."""
+    """The index's other cards: what each counts, the query string of the list filters that
+    show those very requests, and its wording. An alert card shows only when its count is not
+    zero."""
     requests = AppointmentRequest.objects
     stale = settings.APPOINTMENT_SEND_STALE_MINUTES
     return [
         {
-            "queryset": requests.filter(urgent=True),
-            "query": "urgent__exact=1",
-            "label": ("urgent",) * 2,
-            "class": "triage-urgent",
-        },
-        {
             "queryset": requests.filter(status=AppointmentRequest.Status.NEW),
             "query": "status__exact=new",
             "label": ("new request", "new requests"),
-        },
-        {"queryset": requests.overdue(), "query": "overdue=yes", "label": ("overdue",) * 2},
-        {
-            "queryset": requests.callbacks_due(),
-            "query": "callback=yes",
-            "label": ("callback due today", "callbacks due today"),
         },
         {
             "queryset": requests.open().filter(assignee=user),
@@ -91,6 +104,7 @@ def triage_counts(context):
         return {"cards": None}
     seen = notify.worker_last_seen()
     return {
+        "today": today_cards(),
         "cards": [{**card, "count": card["queryset"].count()} for card in triage_cards(user)],
         # No worker has said it is alive lately: nothing is being sent.
         "worker_missing": notify.worker_missing(seen),

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from appointments.models import AppointmentRequest, new_reference, queue_rank
+from appointments.models import AppointmentRequest, new_reference, queue_rank, search_text_of
 
 _counter = iter(range(1_000_000))
 
@@ -30,8 +30,9 @@ def make_request(**fields):
     return AppointmentRequest.objects.create(**values)
 
 
-def make_many(count, **fields):
-    """Bulk rows for speed tests: spread over a year, all services and statuses."""
+def make_many(count, spacing=timedelta(minutes=5), first=0, **fields):
+    """Bulk rows for speed tests: one every `spacing` back from now (100,000 reach back most of
+    a year), all services and statuses; numbered from `first` (to make more in slices)."""
     now = timezone.now()
     services = ["spravato", "tms", "evaluation", "therapy", "not-sure"]
     statuses = ["new", "contacted", "scheduled", "closed", "declined", "spam"]
@@ -49,11 +50,13 @@ def make_many(count, **fields):
             patient_type=["new", "returning"][i % 2],
             status=statuses[i % 6],
             consent_contact=True,
-            created_at=now - timedelta(minutes=5 * i),
+            created_at=now - spacing * i,
             **fields,
         )
-        for i in range(count)
+        for i in range(first, first + count)
     ]
-    for row in rows:
-        row.queue_rank = queue_rank(row, now)  # bulk_create does not call save()
+    for row in rows:  # bulk_create does not call save()
+        row.queue_rank = queue_rank(row, now)
+        row.search_text = search_text_of(row)
     AppointmentRequest.objects.bulk_create(rows, batch_size=2000)
+    return rows

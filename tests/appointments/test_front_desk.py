@@ -44,13 +44,16 @@ def test_list_opens_urgent_then_overdue_and_due_callbacks_then_oldest_open_then_
     assert list(AppointmentRequest.objects.in_triage_order()) == expected
 
 
-def test_a_callback_booked_for_later_takes_a_request_out_of_overdue():
+def test_a_booked_callback_takes_a_request_out_of_overdue_and_into_callbacks_on_its_day():
     old = make_request(age=timedelta(days=5))
     assert old.is_overdue and list(AppointmentRequest.objects.overdue()) == [old]
     old.log_call(VOICEMAIL, None, callback_on=today() + timedelta(days=1))
     assert not old.is_overdue and not AppointmentRequest.objects.overdue().exists()
+    assert not AppointmentRequest.objects.callbacks_due().exists()
+    # The desk keeps its promise of a call today: a callback due, not an overdue request.
     old.log_call(CallAttempt.Outcome.NO_ANSWER, None, callback_on=today())
-    assert old.is_overdue and list(AppointmentRequest.objects.callbacks_due()) == [old]
+    assert list(AppointmentRequest.objects.callbacks_due()) == [old]
+    assert not old.is_overdue and not AppointmentRequest.objects.overdue().exists()
 
 
 def test_logging_a_call_sets_the_callback_and_is_audited_without_phi(make_staff):
@@ -196,7 +199,8 @@ def test_each_index_card_counts_the_requests_its_link_lists(desk, make_staff):
     assert counted == {
         "urgent": 0,
         "new requests": 7,
-        "overdue": 2,
+        # The one waiting 3 days with a callback missed 2 days ago is a callback due, once.
+        "overdue": 1,
         "callbacks due today": 2,
         "open and assigned to me": 2,
         "request with an e-mail that could not be sent": 1,
@@ -205,3 +209,39 @@ def test_each_index_card_counts_the_requests_its_link_lists(desk, make_staff):
     }
     for link, count, label in cards:
         assert len(rows(browser.get(link.replace("&amp;", "&")))) == int(count), label
+
+
+def test_today_counts_urgent_then_overdue_then_callbacks_each_request_once(desk):
+    _, browser = desk
+    urgent_and_late = make_request(urgent=True, age=timedelta(days=4))
+    overdue = make_request(age=timedelta(days=5))
+    # Called on time the day it came, and promised a call today.
+    on_time = make_request(status="contacted", age=timedelta(days=3), callback_due_on=today())
+    missed = make_request(age=timedelta(days=4), callback_due_on=today() - timedelta(days=1))
+    make_request()  # fresh: not for today yet
+    make_request(age=timedelta(days=6), callback_due_on=today() + timedelta(days=1))
+
+    html = browser.get(reverse("admin:index")).content.decode()
+    block = html.split('id="triage-today"', 1)[1].split("</ul>", 1)[0]
+    cards = re.findall(r'<a href="([^"]+)"[^>]*><strong>(\d+)</strong> ([^<]+)</a>', block)
+    assert [(label.strip(), int(n)) for _, n, label in cards] == [
+        ("urgent", 1),
+        ("overdue", 1),
+        ("callbacks due today", 2),
+    ]
+    listed = [rows(browser.get(link.replace("&amp;", "&"))) for link, _, _ in cards]
+    assert listed == [
+        [str(urgent_and_late.pk)],
+        [str(overdue.pk)],
+        [str(missed.pk), str(on_time.pk)],
+    ]
+    # The list's "Today" holds the same requests, in that order.
+    assert rows(browser.get(LIST + "?today=yes")) == sum(listed, [])
+
+    # On time, with the callback today: no red "Overdue" on it in the list (it is beside the
+    # callback date).
+    list_html = browser.get(LIST).content.decode()
+    badge = r'value="(\d+)".*?class="field-callback_due">(.*?)</td>'
+    badges = dict(re.findall(badge, list_html, re.S))
+    assert "Overdue" in badges[str(overdue.pk)]
+    assert "Overdue" not in badges[str(on_time.pk)] + badges[str(missed.pk)]

@@ -11,7 +11,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from appointments.models import AppointmentRequest
+from appointments.models import AppointmentRequest, QueueRank
 from appointments.report import Period, reply_report
 
 from .conftest import send
@@ -180,7 +180,7 @@ def test_invisible_formatting_characters_are_refused_in_the_referrers_fields(ref
 def test_crisis_language_in_the_reason_puts_the_referral_first(client, refer):
     refer(message="He told me last week he wants to end his life.")
     request = AppointmentRequest.objects.get()
-    assert request.urgent and request.queue_rank == 0
+    assert request.urgent and request.queue_rank == QueueRank.URGENT
     html = client.get("/refer/thanks/").content.decode()
     assert "your referral goes to the top of our list" in html
     assert "call 911" in html

@@ -15,5 +15,7 @@ class Command(BaseCommand):
         # It runs every few minutes already: the ranks that time changes stay that fresh for
         # readers other than the triage list (which refreshes them itself).
         AppointmentRequest.objects.refresh_queue_ranks()
+        # Requests the release before stored during an upgrade, found by search from now on.
+        AppointmentRequest.objects.fill_search_text()
         sent, failed = send_all_due()
         self.stdout.write(f"{sent} e-mail(s) sent, {failed} failed (to be tried again).")
