@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentRequest, AuditEntry, CallAttempt
+from tests.support.triage import LIST, change_form, rows
 
 from .factories import make_request
-from .test_triage_admin import LIST, change_form, rows
 
 pytestmark = pytest.mark.django_db
 

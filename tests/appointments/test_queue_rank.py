@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from appointments.admin import AppointmentRequestAdmin
 from appointments.models import AppointmentRequest, CallAttempt, QueueRank, queue_rank_expression
+from tests.support.triage import LIST, change_form, rows
 
 from .factories import make_request
-from .test_triage_admin import LIST, change_form, rows
 
 pytestmark = pytest.mark.django_db
 

@@ -8,31 +8,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from appointments.models import AppointmentRequest, AuditEntry, Note, StatusChange
+from tests.support.triage import LIST, change_form, rows
 
 from .factories import make_many, make_request
 
 pytestmark = pytest.mark.django_db
 
-LIST = reverse("admin:appointments_appointmentrequest_changelist")
-
 
 def change_url(request):
     return request.get_admin_url()
-
-
-def change_form(**fields):
-    """What a request's page sends: status, assignee and the inlines' management forms."""
-    return {
-        "status": "new",
-        "assignee": "",
-        "status_changes-TOTAL_FORMS": "0",
-        "status_changes-INITIAL_FORMS": "0",
-        "notes-TOTAL_FORMS": "0",
-        "notes-INITIAL_FORMS": "0",
-        "call_attempts-TOTAL_FORMS": "0",
-        "call_attempts-INITIAL_FORMS": "0",
-        **fields,
-    }
 
 
 @pytest.fixture
@@ -44,10 +28,6 @@ def desk(make_staff, signed_in):
 @pytest.fixture
 def lead(make_staff, signed_in):
     return signed_in(make_staff("lead", role="Clinical lead"))
-
-
-def rows(response):
-    return re.findall(rf'<a href="{re.escape(LIST)}(\d+)/change/', response.content.decode())
 
 
 def test_list_shows_what_staff_need_at_a_glance(desk):
