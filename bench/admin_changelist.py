@@ -22,13 +22,14 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from in_process import production_django, sign_in  # noqa: E402  (bench/, beside this file)
 
 # (label, query, target p95 ms)
 URLS = [
@@ -105,23 +106,6 @@ def timed(client, repeat, send):
     return statistics.median(timings), p95, statistics.median(cpu), queries, response
 
 
-def sign_in(username, group):
-    from django.contrib.auth.models import Group, User
-    from django.test import Client
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    user, _ = User.objects.get_or_create(username=username, defaults={"is_staff": True})
-    user.groups.add(Group.objects.get(name=group))
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
-    client = Client(HTTP_X_FORWARDED_PROTO="https")
-    client.force_login(user, backend="staff.backends.ModelBackendOneQuery")
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
-    return user, client
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -132,27 +116,10 @@ def main():
     args = parser.parse_args()
     days = args.days or args.rows * 5 / (24 * 60)
 
-    tmp = tempfile.mkdtemp(prefix="bench-admin-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="clinic_site.settings",
-        DJANGO_SECRET_KEY="bench-only-secret-key-bench-only-secret-key-bench-only",
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DJANGO_VAR_DIR=tmp,
-        DJANGO_STATIC_ROOT=f"{tmp}/static",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    production_django("bench-admin-")
     from django.db import connection
-    from django.test.utils import setup_test_environment
     from django.utils import timezone
 
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable")
-    call_command("collectstatic", interactive=False, verbosity=0)
     from appointments.models import AppointmentRequest
 
     started = time.perf_counter()

@@ -13,17 +13,17 @@ longest period it allows: every request in the table). Target: p95 at most 250 m
 """
 
 import argparse
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from in_process import production_django, sign_in  # noqa: E402  (bench/, beside this file)
 
 # The presets the page offers (the target is theirs), the CSV, and the longest period the
 # dates allow, a year: every request in the table.
@@ -83,31 +83,10 @@ def main():
     parser.add_argument("--explain", action="store_true", help="Print each page's queries.")
     args = parser.parse_args()
 
-    tmp = tempfile.mkdtemp(prefix="bench-report-")
-    os.environ.setdefault("DATABASE_URL", f"sqlite:///{tmp}/bench.sqlite3")
-    os.environ.update(
-        DJANGO_SETTINGS_MODULE="clinic_site.settings",
-        DJANGO_SECRET_KEY="bench-only-secret-key-bench-only-secret-key-bench-only",
-        DJANGO_ALLOWED_HOSTS="testserver",
-        DJANGO_VAR_DIR=tmp,
-        DJANGO_STATIC_ROOT=f"{tmp}/static",
-    )
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    production_django("bench-report-")
     from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext, setup_test_environment
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
-
-    setup_test_environment()
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable")
-    call_command("collectstatic", interactive=False, verbosity=0)
-    from django.contrib.auth.models import Group, User
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from appointments.models import AppointmentRequest, CallAttempt
 
@@ -118,14 +97,7 @@ def main():
         f"ready in {time.perf_counter() - started:.1f} s"
     )
 
-    user, _ = User.objects.get_or_create(username="bench-lead", defaults={"is_staff": True})
-    user.groups.add(Group.objects.get(name="Clinical lead"))
-    device, _ = TOTPDevice.objects.get_or_create(user=user, name="bench", confirmed=True)
-    client = Client(HTTP_X_FORWARDED_PROTO="https")
-    client.force_login(user, backend="staff.backends.ModelBackendOneQuery")
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
-    session.save()
+    _, client = sign_in("bench-lead", "Clinical lead")
 
     base = "/admin/appointments/appointmentrequest/report/"
     client.get(base)  # warm-up: template loading, the once-a-minute session refresh
