@@ -166,6 +166,7 @@ WRITTEN_ANY_WAY = [
     "siucide",  # two letters swapped
     "suicidee",  # a letter doubled
     "suuuuicidal",  # a letter repeated
+    "I want to diiiie",  # repeated, in a word no misspelling rule covers
     "kiiilll myseeelf",  # letters repeated
     "kill my self",  # split
     "killmyself",  # joined
@@ -203,6 +204,9 @@ LEFT_ALONE = [
     # A pattern starts on a whole word: "skill myself" is not "kill myself".
     "I need to upskill myself for my new job",
     "My skill with computers is limited.",
+    # A word without * ends where the word ends: "die" is not "diet", "end" not "endorse".
+    "I want to diet before my surgery",
+    "I'm ready to endorse everything the doctor suggests",
     # A word* stem ends at the word: "kill*" does not reach across words.
     "I kill time by reading to myself",
     # A double letter needs two: "nose" is not "noose", "of myself" is not "off myself".

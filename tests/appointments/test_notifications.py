@@ -33,16 +33,22 @@ def free_port():
 
 
 class Inbox:
-    """A mail server's inbox; it refuses the addresses in `refuse` (550), once each."""
+    """A mail server's inbox; it refuses the addresses in `refuse` (550), and hangs up on those
+    in `hang_up` (the connection drops mid-message), once each."""
 
     def __init__(self):
         self.messages = []
         self.refuse = set()
+        self.hang_up = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             self.refuse.discard(address)
             return "550 mailbox unavailable"
+        if address in self.hang_up:
+            self.hang_up.discard(address)
+            server.transport.close()
+            return "421 closing"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -356,6 +362,40 @@ def test_a_failure_of_one_message_on_an_open_connection_is_retried(
     assert mail_server.recipients() == [["ann@example.org"], STAFF]
 
 
+def test_a_mail_server_hanging_up_on_one_message_costs_the_next_nothing(
+    stored_request, mail_server, run_worker
+):
+    """The connection drops while the staff e-mail is sent: the acknowledgement after it goes
+    out on a new connection, and the staff e-mail after its back-off."""
+    mail_server.hang_up = set(STAFF)
+    assert notify.send_due() == (1, 1)
+    assert mail_server.recipients() == [["ann@example.org"]]
+    staff = emails_of(stored_request)["staff"]
+    assert (staff.state, staff.last_error) == (State.PENDING, "SMTPServerDisconnected")
+    time_passes(60)
+    run_worker()
+    assert mail_server.recipients() == [["ann@example.org"], STAFF]
+
+
+def test_a_sender_takes_only_the_emails_it_sends(mail_server, settings):
+    """A request sending its own e-mails (development), or a sender taking a batch, leaves
+    every other e-mail due and untouched for the next sender."""
+    first, second = stored(), stored(email="bob@example.org")
+    own = [email.pk for email in emails_of(first).values()]
+    assert notify.send_due(only=own) == (2, 0)
+    assert sorted(mail_server.recipients()) == [["ann@example.org"], STAFF]
+    untouched = emails_of(second).values()
+    assert {(e.state, e.attempts, e.last_error) for e in untouched} == {(State.PENDING, 0, "")}
+    assert OutgoingEmail.objects.due().count() == 2
+
+    assert notify.send_due(limit=1) == (1, 0)
+    assert OutgoingEmail.objects.due().count() == 1
+    assert notify.send_due() == (1, 0)
+    assert sorted(mail_server.recipients()) == sorted(
+        [["ann@example.org"], STAFF, ["bob@example.org"], STAFF]
+    )
+
+
 def test_a_sender_that_finds_the_email_claimed_sends_nothing(
     stored_request, mail_server, monkeypatch
 ):
@@ -486,7 +526,9 @@ def test_retries_back_off_and_stop_after_the_limit(
     assert 'Staff e-mail: <strong class="unsent">Failed (no more attempts)</strong>' in page
     assert "Attempts: 4. Last error: ConnectionRefusedError" in page
 
-    # They choose to send it again once the mail server is back.
+    # They choose to send it again once the mail server is back: at once, even while the last
+    # attempt's lease would still run, and the request no longer shows as failing.
+    OutgoingEmail.objects.update(next_try_at=timezone.now() + timedelta(minutes=5))
     desk.post(
         reverse("admin:appointments_appointmentrequest_changelist"),
         {"action": "send_emails_again", "_selected_action": [stored_request.pk]},
@@ -494,6 +536,32 @@ def test_retries_back_off_and_stop_after_the_limit(
     staff = emails_of(stored_request)["staff"]
     assert (staff.state, staff.attempts) == (State.PENDING, 0)
     assert OutgoingEmail.objects.due().count() == 2
+    listed = desk.get(
+        reverse("admin:appointments_appointmentrequest_changelist") + "?email=failing"
+    ).content.decode()
+    assert stored_request.reference not in listed
+
+
+@pytest.mark.django_db(transaction=False)
+def test_sending_again_resends_only_what_failed(
+    stored_request, mail_server, smtp_settings, make_staff, signed_in, run_worker
+):
+    """The staff e-mail used up its attempts (no staff address yet); the acknowledgement went.
+    Sending the request's e-mails again never sends the patient a second one."""
+    smtp_settings.APPOINTMENT_NOTIFY_EMAILS = []
+    smtp_settings.APPOINTMENT_MAX_SEND_ATTEMPTS = 1
+    run_worker()
+    assert emails_of(stored_request)["staff"].state == State.FAILED
+    assert mail_server.recipients() == [["ann@example.org"]]
+
+    smtp_settings.APPOINTMENT_NOTIFY_EMAILS = STAFF
+    signed_in(make_staff()).post(
+        reverse("admin:appointments_appointmentrequest_changelist"),
+        {"action": "send_emails_again", "_selected_action": [stored_request.pk]},
+    )
+    run_worker()
+    assert mail_server.recipients() == [["ann@example.org"], STAFF]
+    assert {e.state for e in emails_of(stored_request).values()} == {State.SENT}
 
 
 @pytest.mark.django_db(transaction=False)

@@ -39,8 +39,8 @@ def test_the_device_lists_name_the_authenticator_app_and_the_backup_codes(make_s
     enrol(client, issue_code(boss, member))
     apps = boss.get(reverse("admin:otp_totp_totpdevice_changelist")).content.decode()
     codes = boss.get(reverse("admin:otp_static_staticdevice_changelist")).content.decode()
-    assert "Authenticator app" in apps
-    assert "Backup codes" in codes
+    assert '<td class="field-name">Authenticator app</td>' in apps
+    assert '<td class="field-name">Backup codes</td>' in codes
 
 
 class TestSwitchedOff:

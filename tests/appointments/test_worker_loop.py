@@ -1,0 +1,87 @@
+"""The e-mail worker's loop (`manage.py email_worker`): when it looks for e-mails again, when it
+says it is alive (what the admin index and /healthz read), and how it waits out a lost
+database. A clock and a stop switch of the test's own let minutes pass in no time."""
+
+import pytest
+from django.db import OperationalError
+
+from appointments import notify
+from appointments.models import WorkerHeartbeat
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LOST = OperationalError("server closed the connection unexpectedly")
+
+
+class Clock:
+    """The worker's time.monotonic and its stop event: each wait moves the clock on, and the
+    worker stops after `turns` waits. Notes when the heartbeat moved."""
+
+    def __init__(self, turns):
+        self.now = 1000.0
+        self.turns = turns
+        self.waits = []
+        self.beats = []  # the clock's time at each wait where the heartbeat had moved
+        self.seen = None
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+    def is_set(self):
+        return len(self.waits) >= self.turns
+
+    def wait(self, seconds):
+        seen = notify.worker_last_seen()
+        if seen != self.seen:
+            self.beats.append(self.now - 1000.0)
+            self.seen = seen
+        self.waits.append(seconds)
+        self.now += seconds
+
+
+def run_worker(monkeypatch, outcomes, turns, idle_seconds=1.0):
+    """Run the worker until it has waited `turns` times; send_due gives `outcomes` in turn
+    (an exception is raised), then finds nothing to send."""
+    clock = Clock(turns)
+    outcomes = list(outcomes)
+
+    def send_due():
+        outcome = outcomes.pop(0) if outcomes else (0, 0)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    monkeypatch.setattr(notify, "time", clock)
+    monkeypatch.setattr(notify, "send_due", send_due)
+    notify.run_worker(clock, idle_seconds=idle_seconds)
+    return clock
+
+
+def test_the_worker_sends_batch_after_batch_and_rests_only_when_nothing_is_due(monkeypatch):
+    clock = run_worker(monkeypatch, [(10, 0), (1, 0), (0, 1), (3, 2), (0, 0)], turns=2)
+    assert clock.waits == [1.0, 1.0]
+
+
+def test_an_idle_worker_says_it_is_alive_every_thirty_seconds_not_every_look(monkeypatch):
+    clock = run_worker(monkeypatch, [], turns=7, idle_seconds=10)
+    assert clock.waits == [10] * 7
+    assert clock.beats == [0, 30, 60]
+    assert WorkerHeartbeat.objects.get(name="email").seen_at
+
+
+def test_a_lost_database_is_waited_out_longer_each_time_up_to_ten_seconds(monkeypatch, caplog):
+    clock = run_worker(monkeypatch, [LOST] * 7, turns=8)
+    assert clock.waits == [0.5, 1, 2, 4, 8, 10, 10, 1.0]
+    assert (
+        "E-mail worker: database unavailable (OperationalError); trying again in 0.5 s"
+        in caplog.text
+    )
+    assert "trying again in 10 s" in caplog.text
+
+
+def test_after_the_database_is_back_the_next_loss_is_waited_out_from_the_start(monkeypatch):
+    clock = run_worker(monkeypatch, [LOST, LOST, (1, 0), LOST, (0, 0)], turns=4)
+    assert clock.waits == [0.5, 1, 0.5, 1.0]
