@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from appointments import notify
 from appointments.models import AppointmentRequest, OutgoingEmail
@@ -202,7 +202,7 @@ def test_request_survives_smtp_outage_and_is_sent_later(
     # The log says which request and which of its e-mails, and why, in PHI-free words.
     assert (
         f"Staff e-mail for request {request.reference} not sent (attempt 1 of 8): "
-        "ConnectionRefusedError" in caplog.text
+        "ConnectionRefusedError" in caplog.messages
     )
     assert f"Patient acknowledgement for request {request.reference} not sent" in caplog.text
     for phi in PHI:
@@ -275,6 +275,60 @@ def test_in_development_the_emails_go_out_right_after_the_request(
     assert submit().status_code == 302
     assert sorted(mail_server.recipients()) == [["ann@example.org"], STAFF]
     assert not OutgoingEmail.objects.exclude(state=State.SENT).exists()
+
+
+# --- what the e-mails say ------------------------------------------------------------------
+
+
+def received(mail_server, to):
+    """(subject, body) of the message the mail server received for `to`."""
+    (message,) = [message for rcpt, message in mail_server.messages if rcpt == to]
+    return message["Subject"], message.get_payload(decode=True).decode().replace("\r\n", "\n")
+
+
+def test_the_staff_email_gives_the_reference_the_service_and_the_admin_link(
+    mail_server, run_worker
+):
+    request = stored()
+    run_worker()
+    subject, body = received(mail_server, STAFF)
+    assert subject == f"New evaluation request {request.reference}"
+    assert f"Reference: {request.reference}\nService: {request.get_service_display()}\n" in body
+    assert f"https://clinic.example{request.get_admin_url()}" in body
+
+
+def test_an_urgent_requests_staff_email_says_urgent_first(mail_server, run_worker):
+    request = stored(urgent=True)
+    run_worker()
+    subject, _ = received(mail_server, STAFF)
+    assert subject == f"Urgent: New evaluation request {request.reference}"
+
+
+def test_the_acknowledgement_gives_the_reference_and_what_happens_next(mail_server, run_worker):
+    request = stored()
+    run_worker()
+    subject, body = received(mail_server, ["ann@example.org"])
+    assert subject == f"Treasure Coast Psychiatry: we received your request ({request.reference})"
+    assert "Thank you for contacting Treasure Coast Psychiatry." in body
+    assert f"Your reference: {request.reference}" in body
+    assert "contact you within one business day" in body
+
+
+def test_a_spanish_request_is_acknowledged_in_spanish_and_staff_still_read_english(
+    mail_server, run_worker
+):
+    """Even from a sender running in Spanish (a request sends its own e-mails in development)."""
+    request = stored(language="es")
+    with translation.override("es"):
+        run_worker()
+    subject, body = received(mail_server, ["ann@example.org"])
+    assert subject == f"Treasure Coast Psychiatry: recibimos su solicitud ({request.reference})"
+    assert f"Su número de referencia: {request.reference}" in body
+    assert "un día hábil" in body
+    with translation.override("en"):
+        service = request.get_service_display()
+    _, staff_body = received(mail_server, STAFF)
+    assert f"Service: {service}\n" in staff_body
 
 
 # --- exactly once -------------------------------------------------------------------------
@@ -394,6 +448,17 @@ def test_a_sender_takes_only_the_emails_it_sends(mail_server, settings):
     assert sorted(mail_server.recipients()) == sorted(
         [["ann@example.org"], STAFF, ["bob@example.org"], STAFF]
     )
+
+
+def test_a_sweep_stops_at_its_limit_counting_failures_too(mail_server, smtp_settings):
+    """One run of the sweep (or of the worker's loop to the end) sends at most `limit`
+    e-mails, failed ones included, a batch at a time: a backlog is worked off over runs."""
+    smtp_settings.APPOINTMENT_NOTIFY_EMAILS = []  # every staff e-mail fails
+    for n in range(7):
+        stored(email=f"patient{n}@example.org")
+    assert notify.send_all_due(limit=12) == (6, 6)
+    assert len(mail_server.messages) == 6
+    assert OutgoingEmail.objects.due().count() == 2
 
 
 def test_a_sender_that_finds_the_email_claimed_sends_nothing(
