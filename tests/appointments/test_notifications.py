@@ -192,7 +192,7 @@ def test_request_survives_smtp_outage_and_is_sent_later(
 ):
     response = submit(message="My private story")
     assert response.status_code == 302
-    run_worker()
+    assert run_worker() == (0, 2)
     request = AppointmentRequest.objects.get()
     assert request.reference in client.get("/contact/thanks/").content.decode()
     for email in emails_of(request).values():
@@ -271,10 +271,12 @@ def test_in_development_the_emails_go_out_right_after_the_request(
     submit, mail_server, smtp_settings
 ):
     """`make run` (DEBUG) has no worker: the request sends its own e-mails after its commit."""
+    waiting = stored(email="bob@example.org")  # queued before, for the worker or the sweep
     smtp_settings.APPOINTMENT_SEND_IMMEDIATELY = True
     assert submit().status_code == 302
+    # Its own e-mails, not the others': a backlog never slows a patient's request.
     assert sorted(mail_server.recipients()) == [["ann@example.org"], STAFF]
-    assert not OutgoingEmail.objects.exclude(state=State.SENT).exists()
+    assert set(OutgoingEmail.objects.exclude(state=State.SENT)) == set(emails_of(waiting).values())
 
 
 # --- what the e-mails say ------------------------------------------------------------------

@@ -1,12 +1,16 @@
 """The e-mail worker's loop (`manage.py email_worker`): when it looks for e-mails again, when it
-says it is alive (what the admin index and /healthz read), and how it waits out a lost
-database. A clock and a stop switch of the test's own let minutes pass in no time."""
+says it is alive (what the admin index and /healthz read), and how it and each sender wait out
+a lost database. A clock and a stop switch of the test's own let minutes pass in no time."""
 
 import pytest
+from django.core import mail
 from django.db import OperationalError
+from django.db.models import QuerySet
 
 from appointments import notify
-from appointments.models import WorkerHeartbeat
+from appointments.models import OutgoingEmail, WorkerHeartbeat
+
+from .test_notifications import STAFF, stored
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -88,3 +92,56 @@ def test_a_lost_database_is_waited_out_longer_each_time_up_to_ten_seconds(monkey
 def test_after_the_database_is_back_the_next_loss_is_waited_out_from_the_start(monkeypatch):
     clock = run_worker(monkeypatch, [LOST, LOST, (1, 0), LOST, (0, 0)], turns=4, idle_seconds=3)
     assert clock.waits == [0.5, 1, 0.5, 3]
+
+
+def database_drops_outcomes(monkeypatch, times):
+    """The database drops the connection whenever a sender writes an outcome (not a claim),
+    `times` times."""
+    original = QuerySet.update
+    drops = []
+
+    def update(queryset, **changes):
+        if queryset.model is OutgoingEmail and "attempts" not in changes and len(drops) < times:
+            drops.append(changes)
+            raise LOST
+        return original(queryset, **changes)
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    return drops
+
+
+def test_an_outcome_is_written_through_a_lost_connection_and_nothing_goes_twice(
+    monkeypatch, settings
+):
+    """The mail server took the message; the database dropped twice as its outcome was
+    written. Tried again every 0.2 s, it is written, and no later sender sends it again."""
+    settings.APPOINTMENT_NOTIFY_EMAILS = STAFF
+    request = stored()
+    clock = Clock(turns=0)
+    monkeypatch.setattr(notify, "time", clock)
+    database_drops_outcomes(monkeypatch, times=2)
+    assert notify.send_due() == (2, 0)
+    assert clock.now - 1000.0 == pytest.approx(0.4)
+    assert {e.state for e in OutgoingEmail.objects.filter(request=request)} == {"sent"}
+    assert notify.send_all_due() == (0, 0)
+    assert len(mail.outbox) == 2
+
+
+def test_a_sender_that_cannot_write_an_outcome_gives_up_after_half_a_lease(
+    monkeypatch, settings, caplog
+):
+    """Half the lease is left for the e-mail to be claimed again by another sender (and sent
+    a second time: the one way an e-mail goes out twice); the log says so."""
+    settings.APPOINTMENT_NOTIFY_EMAILS = STAFF
+    settings.APPOINTMENT_SEND_LEASE_SECONDS = 60
+    request = stored()
+    clock = Clock(turns=0)
+    monkeypatch.setattr(notify, "time", clock)
+    database_drops_outcomes(monkeypatch, times=10_000)
+    with pytest.raises(OperationalError):
+        notify.send_due()
+    assert 30 <= clock.now - 1000.0 <= 30.3
+    assert (
+        f"Staff e-mail for request {request.reference}: outcome not recorded; "
+        "it may be sent again" in caplog.messages
+    )
