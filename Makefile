@@ -122,7 +122,7 @@ $(VENV)/.mutation: requirements-mutation.lock $(VENV)/.dev
 	touch $@
 
 ## make mutation: mutation testing of the crisis matcher, the rate limit, the e-mail sender and
-## two-step sign-in, each against its own tests (bin/mutation; about an hour; not part of
+## two-step sign-in, each against its own tests (bin/mutation; about 40 minutes; not part of
 ## `make test`): run it before changing one of them
 mutation: $(VENV)/.mutation $(MESSAGES)
 	$(BIN)/python bin/mutation
