@@ -12,7 +12,7 @@ PIP_LOCKED := $(PIP) --require-hashes --no-deps
 
 export PORT
 
-.PHONY: run release serve test test-fast test-py313 lint bench lock messages clean
+.PHONY: run release serve test test-fast test-random test-py313 lint bench mutation lock messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,11 @@ test: $(VENV)/.dev node_modules/.installed $(MESSAGES)
 test-fast: $(VENV)/.dev $(MESSAGES)
 	$(BIN)/pytest -m "not browser and not serve"
 
+## make test-random: as test-fast, in a shuffled order (pytest-randomly), to catch a test that
+## passes only after another; it prints the seed, and SEED=<n> repeats that order
+test-random: $(VENV)/.dev $(MESSAGES)
+	$(BIN)/pytest -p randomly $(if $(SEED),--randomly-seed=$(SEED)) -m "not browser and not serve"
+
 # Python 3.13, the next supported version: pyenv's, or PY313=/path/to/python3.13.
 PY313 ?= $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13)))
 
@@ -112,6 +117,17 @@ bench: $(VENV)/.dev bench/node_modules/.installed
 	$(BIN)/python bench/email_drain.py
 	$(BIN)/python bench/lighthouse.py
 
+# mutmut and what it needs, on top of the test tools (not installed by `make test`).
+$(VENV)/.mutation: requirements-mutation.lock $(VENV)/.dev
+	$(PIP_LOCKED) -r requirements-mutation.lock
+	touch $@
+
+## make mutation: mutation testing of the crisis matcher, the rate limit, the e-mail sender and
+## two-step sign-in, each against its own tests (bin/mutation; about 40 minutes; not part of
+## `make test`): run it before changing one of them
+mutation: $(VENV)/.mutation $(MESSAGES)
+	$(BIN)/python bin/mutation
+
 ## make lint: style, migrations (each new one safe to run while the previous release serves:
 ## bin/lint-migrations) and the production deployment checks, as CI runs them
 lint: $(VENV)/.dev
@@ -143,6 +159,8 @@ lock: $(VENV)/.dev
 		-o requirements.lock
 	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 --generate-hashes --extra dev \
 		-c requirements.lock -o requirements-dev.lock
+	$(BIN)/uv pip compile pyproject.toml --quiet --python-version 3.11 --generate-hashes --extra dev \
+		--extra mutation -c requirements-dev.lock -o requirements-mutation.lock
 
 clean:
 	rm -rf $(VENV) .venv-py313 staticfiles node_modules bench/node_modules

@@ -1,13 +1,18 @@
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from unittest import mock
 from urllib.parse import urlencode
 
 import pytest
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
+from appointments import notify
 from appointments.forms import new_form_token
+from appointments.models import AppointmentRequest
 
 
 def aged_token(seconds):
@@ -127,3 +132,28 @@ def request_form(request):
     if request.param == "patient":
         return RequestForm("patient", "/contact/", "/contact/thanks/", patient_data())
     return RequestForm("referral", "/refer/", "/refer/thanks/", clinician_data())
+
+
+# The staff address the e-mail tests configure (APPOINTMENT_NOTIFY_EMAILS).
+STAFF = ["front-desk@clinic.example"]
+
+
+def stored(created_ago=timedelta(hours=1), **fields):  # noqa: B008 (a timedelta is immutable)
+    """A request stored `created_ago`, with its e-mails queued, as the form stores one."""
+    values = {
+        "first_name": "Ann",
+        "last_name": "Example",
+        "email": "ann@example.org",
+        "contact_method": "phone",
+        "best_time": "any",
+        "service": "spravato",
+        "patient_type": "new",
+        "submission_token": f"token-{AppointmentRequest.objects.count()}",
+        **fields,
+    }
+    with transaction.atomic():
+        request = AppointmentRequest.objects.create(
+            created_at=timezone.now() - created_ago, **values
+        )
+        notify.queue_emails(request)
+    return request

@@ -6,9 +6,17 @@ not taken from the labelled corpus, which measures the matcher separately
 (test_crisis_corpus.py). Every rule of the matcher has a message it must find and a message a
 broken version of the rule would wrongly find."""
 
+import re
+
 import pytest
 
-from appointments.crisis_terms import KINDS, crisis_kinds, crisis_matches, normalise
+from appointments.crisis_terms import (
+    KINDS,
+    compile_pattern,
+    crisis_kinds,
+    crisis_matches,
+    normalise,
+)
 
 # kind: messages that must be found as that kind (among others it may also be).
 FOUND = {
@@ -166,13 +174,21 @@ WRITTEN_ANY_WAY = [
     "siucide",  # two letters swapped
     "suicidee",  # a letter doubled
     "suuuuicidal",  # a letter repeated
+    "I want to diiiie",  # repeated, in a word no misspelling rule covers
     "kiiilll myseeelf",  # letters repeated
     "kill my self",  # split
     "killmyself",  # joined
     "kill myslef",  # swapped
     "k1ll mys3lf",  # digits for letters
     "su1c1de",
+    "su!!cidal",  # two symbols for two letters
+    "I w@nt to die",  # @ for a
+    "I want to di$appear for good",  # $ for s
     "k.m.s",  # dotted
+    "s.u.i.c.i.d.e",
+    "i wanna just die",  # an emphasis word inside the statement
+    "i want to kill myslf",  # a letter missing from a key stem
+    "I have been feeling suicsidal",  # a letter added inside a key stem
     "self-harm",
     "selfharm",
     "self harm",
@@ -203,6 +219,9 @@ LEFT_ALONE = [
     # A pattern starts on a whole word: "skill myself" is not "kill myself".
     "I need to upskill myself for my new job",
     "My skill with computers is limited.",
+    # A word without * ends where the word ends: "die" is not "diet", "end" not "endorse".
+    "I want to diet before my surgery",
+    "I'm ready to endorse everything the doctor suggests",
     # A word* stem ends at the word: "kill*" does not reach across words.
     "I kill time by reading to myself",
     # A double letter needs two: "nose" is not "noose", "of myself" is not "off myself".
@@ -256,6 +275,7 @@ LEFT_ALONE = [
     "I don't feel like a burden, just tired",
     # An episode long past, with nothing saying it is back.
     "I was hospitalized for suicidal thoughts in 2015 and have been well since",
+    "Intenté suicidarme a los 16 y hoy estoy bien",
     "De adolescente me cortaba, hace años que no lo hago",
     "I used to think my family would be better off without me",
     # Someone else's past, family history, and suicide as a subject.
@@ -269,6 +289,15 @@ LEFT_ALONE = [
     "I read the boxed warning about suicidal thoughts",
     "I volunteer for a suicide prevention hotline",
     "Can you overdose on Spravato?",
+    # A misspelt stem is one letter off: "itself" is not "myself", "suited" not "suicid".
+    "The app kept killing itself so I could not finish the form",
+    "Afternoons suited me best at my last job",
+    # A doubt in an earlier sentence does not undo a denial in this one.
+    "I know this is a lot. I am not suicidal, only exhausted",
+    # ... nor does one more than eight words before it.
+    "I can't sleep and my wife worries but I am not suicidal",
+    # A denial written with repeated letters is still a denial.
+    "I'm nooot suicidal, just tired",
     # Dotted letters join only when nothing stands between them.
     "Dr. K. M. Smith referred me",
     # "no ... ni" is one denial of two things.
@@ -294,6 +323,14 @@ STILL_FOUND = [
     ("I'm not sure I won't hurt myself", "self_harm"),  # a doubt before the denial
     ("Not a day goes by that I don't want to die", "wish_dead"),
     ("My brother attempted suicide. I attempted suicide too.", "suicide"),
+    # A denial counts only within five words of what it denies.
+    ("I didn't think I was ever having suicidal thoughts until now", "suicide"),
+    # A doubt before the denial, at the start of the message or of its sentence.
+    ("Can't say I'm not suicidal", "suicide"),
+    ("Bad day. I can't promise you that I won't hurt myself", "self_harm"),
+    # "Long ago" belongs to its own sentence, before or after.
+    ("I was in hospital in 2015. I want to die", "wish_dead"),
+    ("I want to die. Things were fine back in 2015", "wish_dead"),
 ]
 
 
@@ -330,3 +367,34 @@ def test_every_kind_has_examples_in_both_languages():
     assert set(FOUND) == set(KINDS)
     for texts in FOUND.values():
         assert len(texts) >= 8
+
+
+@pytest.mark.parametrize(
+    ("pattern", "error"),
+    [
+        ("{no such macro} die", "unknown macro in '{no such macro} die'"),
+        ("die )", "unexpected ')'"),
+        ("? die", "unexpected '?'"),
+        ("(die", "unclosed ("),
+        ("die ^^", "no letters in '^^'"),
+    ],
+)
+def test_a_mistyped_pattern_is_refused_saying_what_is_wrong(pattern, error):
+    """For whoever edits the patterns: a typo fails the tests at once, never matches nothing."""
+    with pytest.raises(ValueError, match=f"^{re.escape(error)}$"):
+        compile_pattern(pattern)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        ("(very|so)? sad", "so sad", True),
+        ("(very|so)? sad", "sad", True),
+        ("(very|so)? sad", "glad", False),
+        ("(very|so|) sad", "sad", True),
+        ("a los # anos", "a los 16 anos", True),
+        ("a los # anos", "a los dieciseis anos", False),
+    ],
+)
+def test_the_pattern_language_does_what_the_module_docstring_says(pattern, text, found):
+    assert bool(compile_pattern(pattern).search(normalise(text))) is found

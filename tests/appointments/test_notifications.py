@@ -14,15 +14,16 @@ from django.core.management import call_command
 from django.db import OperationalError, connection, transaction
 from django.db.models import F
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from appointments import notify
 from appointments.models import AppointmentRequest, OutgoingEmail
 
+from .conftest import STAFF, stored
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PHI = ("Ann", "Example", "ann@example.org", "5550123", "private story")
-STAFF = ["front-desk@clinic.example"]
 State = OutgoingEmail.State
 
 
@@ -33,16 +34,22 @@ def free_port():
 
 
 class Inbox:
-    """A mail server's inbox; it refuses the addresses in `refuse` (550), once each."""
+    """A mail server's inbox; it refuses the addresses in `refuse` (550), and hangs up on those
+    in `hang_up` (the connection drops mid-message), once each."""
 
     def __init__(self):
         self.messages = []
         self.refuse = set()
+        self.hang_up = set()
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
             self.refuse.discard(address)
             return "550 mailbox unavailable"
+        if address in self.hang_up:
+            self.hang_up.discard(address)
+            server.transport.close()
+            return "421 closing"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -186,7 +193,7 @@ def test_request_survives_smtp_outage_and_is_sent_later(
 ):
     response = submit(message="My private story")
     assert response.status_code == 302
-    run_worker()
+    assert run_worker() == (0, 2)
     request = AppointmentRequest.objects.get()
     assert request.reference in client.get("/contact/thanks/").content.decode()
     for email in emails_of(request).values():
@@ -196,7 +203,7 @@ def test_request_survives_smtp_outage_and_is_sent_later(
     # The log says which request and which of its e-mails, and why, in PHI-free words.
     assert (
         f"Staff e-mail for request {request.reference} not sent (attempt 1 of 8): "
-        "ConnectionRefusedError" in caplog.text
+        "ConnectionRefusedError" in caplog.messages
     )
     assert f"Patient acknowledgement for request {request.reference} not sent" in caplog.text
     for phi in PHI:
@@ -265,34 +272,69 @@ def test_in_development_the_emails_go_out_right_after_the_request(
     submit, mail_server, smtp_settings
 ):
     """`make run` (DEBUG) has no worker: the request sends its own e-mails after its commit."""
+    waiting = stored(email="bob@example.org")  # queued before, for the worker or the sweep
     smtp_settings.APPOINTMENT_SEND_IMMEDIATELY = True
     assert submit().status_code == 302
+    # Its own e-mails, not the others': a backlog never slows a patient's request.
     assert sorted(mail_server.recipients()) == [["ann@example.org"], STAFF]
-    assert not OutgoingEmail.objects.exclude(state=State.SENT).exists()
+    assert set(OutgoingEmail.objects.exclude(state=State.SENT)) == set(emails_of(waiting).values())
+
+
+# --- what the e-mails say ------------------------------------------------------------------
+
+
+def received(mail_server, to):
+    """(subject, body) of the message the mail server received for `to`."""
+    (message,) = [message for rcpt, message in mail_server.messages if rcpt == to]
+    return message["Subject"], message.get_payload(decode=True).decode().replace("\r\n", "\n")
+
+
+def test_the_staff_email_gives_the_reference_the_service_and_the_admin_link(
+    mail_server, run_worker
+):
+    request = stored()
+    run_worker()
+    subject, body = received(mail_server, STAFF)
+    assert subject == f"New evaluation request {request.reference}"
+    assert f"Reference: {request.reference}\nService: {request.get_service_display()}\n" in body
+    assert f"https://clinic.example{request.get_admin_url()}" in body
+
+
+def test_an_urgent_requests_staff_email_says_urgent_first(mail_server, run_worker):
+    request = stored(urgent=True)
+    run_worker()
+    subject, _ = received(mail_server, STAFF)
+    assert subject == f"Urgent: New evaluation request {request.reference}"
+
+
+def test_the_acknowledgement_gives_the_reference_and_what_happens_next(mail_server, run_worker):
+    request = stored()
+    run_worker()
+    subject, body = received(mail_server, ["ann@example.org"])
+    assert subject == f"Treasure Coast: we received your request ({request.reference})"
+    assert "Thank you for contacting Treasure Coast Psychiatry." in body
+    assert f"Your reference: {request.reference}" in body
+    assert "contact you within one business day" in body
+
+
+def test_a_spanish_request_is_acknowledged_in_spanish_and_staff_still_read_english(
+    mail_server, run_worker
+):
+    """Even from a sender running in Spanish (a request sends its own e-mails in development)."""
+    request = stored(language="es")
+    with translation.override("es"):
+        run_worker()
+    subject, body = received(mail_server, ["ann@example.org"])
+    assert subject == f"Treasure Coast: recibimos su solicitud ({request.reference})"
+    assert f"Su número de referencia: {request.reference}" in body
+    assert "un día hábil" in body
+    with translation.override("en"):
+        service = request.get_service_display()
+    _, staff_body = received(mail_server, STAFF)
+    assert f"Service: {service}\n" in staff_body
 
 
 # --- exactly once -------------------------------------------------------------------------
-
-
-def stored(created_ago=timedelta(hours=1), **fields):
-    """A request stored `created_ago`, with its e-mails queued, as the form stores one."""
-    values = {
-        "first_name": "Ann",
-        "last_name": "Example",
-        "email": "ann@example.org",
-        "contact_method": "phone",
-        "best_time": "any",
-        "service": "spravato",
-        "patient_type": "new",
-        "submission_token": f"token-{AppointmentRequest.objects.count()}",
-        **fields,
-    }
-    with transaction.atomic():
-        request = AppointmentRequest.objects.create(
-            created_at=timezone.now() - created_ago, **values
-        )
-        notify.queue_emails(request)
-    return request
 
 
 @pytest.fixture
@@ -354,6 +396,51 @@ def test_a_failure_of_one_message_on_an_open_connection_is_retried(
     time_passes(60)
     run_worker()
     assert mail_server.recipients() == [["ann@example.org"], STAFF]
+
+
+def test_a_mail_server_hanging_up_on_one_message_costs_the_next_nothing(
+    stored_request, mail_server, run_worker
+):
+    """The connection drops while the staff e-mail is sent: the acknowledgement after it goes
+    out on a new connection, and the staff e-mail after its back-off."""
+    mail_server.hang_up = set(STAFF)
+    assert notify.send_due() == (1, 1)
+    assert mail_server.recipients() == [["ann@example.org"]]
+    staff = emails_of(stored_request)["staff"]
+    assert (staff.state, staff.last_error) == (State.PENDING, "SMTPServerDisconnected")
+    time_passes(60)
+    run_worker()
+    assert mail_server.recipients() == [["ann@example.org"], STAFF]
+
+
+def test_a_sender_takes_only_the_emails_it_sends(mail_server, settings):
+    """A request sending its own e-mails (development), or a sender taking a batch, leaves
+    every other e-mail due and untouched for the next sender."""
+    first, second = stored(), stored(email="bob@example.org")
+    own = [email.pk for email in emails_of(first).values()]
+    assert notify.send_due(only=own) == (2, 0)
+    assert sorted(mail_server.recipients()) == [["ann@example.org"], STAFF]
+    untouched = emails_of(second).values()
+    assert {(e.state, e.attempts, e.last_error) for e in untouched} == {(State.PENDING, 0, "")}
+    assert OutgoingEmail.objects.due().count() == 2
+
+    assert notify.send_due(limit=1) == (1, 0)
+    assert OutgoingEmail.objects.due().count() == 1
+    assert notify.send_due() == (1, 0)
+    assert sorted(mail_server.recipients()) == sorted(
+        [["ann@example.org"], STAFF, ["bob@example.org"], STAFF]
+    )
+
+
+def test_a_sweep_stops_at_its_limit_counting_failures_too(mail_server, smtp_settings):
+    """One run of the sweep (or of the worker's loop to the end) sends at most `limit`
+    e-mails, failed ones included, a batch at a time: a backlog is worked off over runs."""
+    smtp_settings.APPOINTMENT_NOTIFY_EMAILS = []  # every staff e-mail fails
+    for n in range(7):
+        stored(email=f"patient{n}@example.org")
+    assert notify.send_all_due(limit=12) == (6, 6)
+    assert len(mail_server.messages) == 6
+    assert OutgoingEmail.objects.due().count() == 2
 
 
 def test_a_sender_that_finds_the_email_claimed_sends_nothing(
@@ -486,7 +573,9 @@ def test_retries_back_off_and_stop_after_the_limit(
     assert 'Staff e-mail: <strong class="unsent">Failed (no more attempts)</strong>' in page
     assert "Attempts: 4. Last error: ConnectionRefusedError" in page
 
-    # They choose to send it again once the mail server is back.
+    # They choose to send it again once the mail server is back: at once, even while the last
+    # attempt's lease would still run, and the request no longer shows as failing.
+    OutgoingEmail.objects.update(next_try_at=timezone.now() + timedelta(minutes=5))
     desk.post(
         reverse("admin:appointments_appointmentrequest_changelist"),
         {"action": "send_emails_again", "_selected_action": [stored_request.pk]},
@@ -494,6 +583,32 @@ def test_retries_back_off_and_stop_after_the_limit(
     staff = emails_of(stored_request)["staff"]
     assert (staff.state, staff.attempts) == (State.PENDING, 0)
     assert OutgoingEmail.objects.due().count() == 2
+    listed = desk.get(
+        reverse("admin:appointments_appointmentrequest_changelist") + "?email=failing"
+    ).content.decode()
+    assert stored_request.reference not in listed
+
+
+@pytest.mark.django_db(transaction=False)
+def test_sending_again_resends_only_what_failed(
+    stored_request, mail_server, smtp_settings, make_staff, signed_in, run_worker
+):
+    """The staff e-mail used up its attempts (no staff address yet); the acknowledgement went.
+    Sending the request's e-mails again never sends the patient a second one."""
+    smtp_settings.APPOINTMENT_NOTIFY_EMAILS = []
+    smtp_settings.APPOINTMENT_MAX_SEND_ATTEMPTS = 1
+    run_worker()
+    assert emails_of(stored_request)["staff"].state == State.FAILED
+    assert mail_server.recipients() == [["ann@example.org"]]
+
+    smtp_settings.APPOINTMENT_NOTIFY_EMAILS = STAFF
+    signed_in(make_staff()).post(
+        reverse("admin:appointments_appointmentrequest_changelist"),
+        {"action": "send_emails_again", "_selected_action": [stored_request.pk]},
+    )
+    run_worker()
+    assert mail_server.recipients() == [["ann@example.org"], STAFF]
+    assert {e.state for e in emails_of(stored_request).values()} == {State.SENT}
 
 
 @pytest.mark.django_db(transaction=False)

@@ -97,6 +97,21 @@ def test_rate_limit_behind_a_proxy_uses_the_forwarded_address(form_data, setting
     assert post_as("203.0.113.9").status_code == 302
 
 
+def test_a_bot_forging_a_new_forwarded_address_each_time_still_gets_429_on_the_sixth(
+    form_data, settings, post_from
+):
+    """Behind one proxy, only the address the proxy appended counts: writing a different
+    address of one's own in front of it every time earns no new allowance."""
+    settings.RATE_LIMIT_TRUSTED_PROXIES = 1
+
+    def post_forging(n):
+        forged = f"192.0.2.{n}"
+        return post_from("10.0.0.1", form_data, HTTP_X_FORWARDED_FOR=f"{forged}, 203.0.113.8")
+
+    assert [post_forging(n).status_code for n in range(6)] == [302] * 5 + [429]
+    assert AppointmentRequest.objects.count() == 5
+
+
 @pytest.mark.django_db(transaction=True)
 def test_twelve_forms_sent_at_once_store_at_most_five(form_data, request_form):
     tokens = [aged_token(10) for _ in range(12)]

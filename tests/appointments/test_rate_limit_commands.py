@@ -3,10 +3,13 @@ limit and calls the front desk; the operator looks the limit up and lifts it, fr
 the patient reads out. The address is hashed as the site hashes it: it is never stored, never
 printed back, and the lift is in the audit trail (issue 24)."""
 
+from datetime import timedelta
 from io import StringIO
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from appointments.models import AuditEntry
 
@@ -37,7 +40,9 @@ def test_the_operator_sees_and_lifts_a_patients_limit(form_data, post_from):
 
     entry = AuditEntry.objects.get()
     assert entry.actor is None and entry.actor_username == "system"
-    assert "rate limit" in entry.detail and ADDRESS not in entry.detail
+    assert entry.detail == (
+        "Lifted the contact form's rate limit for one client address (manage.py rate_limit lift)"
+    )
 
 
 def test_lifting_one_address_leaves_the_others_limited(form_data, post_from):
@@ -59,6 +64,16 @@ def test_an_ipv6_address_is_found_however_it_is_written(form_data, post_from):
     assert "6 forms" in run("show", "2001:0db8:0000::0007")
 
 
+def test_a_window_that_has_ended_is_no_limit_to_show_or_lift(form_data, post_from):
+    an_hour_ago = timezone.now() - timedelta(hours=1, seconds=1)
+    with mock.patch("appointments.spam.timezone.now", return_value=an_hour_ago):
+        for _ in range(6):
+            post_from(ADDRESS, form_data)
+    assert "no forms" in run("show", ADDRESS).lower()
+    assert "nothing to lift" in run("lift", ADDRESS).lower()
+    assert not AuditEntry.objects.exists()
+
+
 def test_a_mistyped_address_is_refused():
-    with pytest.raises(CommandError, match="not an IP address"):
+    with pytest.raises(CommandError, match="^not an IP address$"):
         run("show", "198.51.100")

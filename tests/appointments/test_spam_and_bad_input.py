@@ -125,6 +125,17 @@ class TestBadInput:
         assert response.status_code == 400
         assert AppointmentRequest.objects.count() == 0
 
+    def test_a_request_refused_on_the_spanish_form_is_answered_in_spanish(self, client, form_data):
+        body = urlencoded(form_data).encode() + b"&insurance=\xff\xfe"
+        for path, lang, title in [
+            ("/es/contact/", "es", "No pudimos leer su solicitud"),
+            ("/contact/", "en", "We could not read your request"),
+        ]:
+            response = client.post(path, body, content_type="application/x-www-form-urlencoded")
+            html = response.content.decode()
+            assert response.status_code == 400
+            assert f'<html lang="{lang}">' in html and title in html
+
     @pytest.mark.parametrize(
         ("field", "value"),
         [("service", "brain-surgery"), ("contact_method", "pigeon"), ("best_time", "midnight"),

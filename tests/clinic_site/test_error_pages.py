@@ -53,7 +53,7 @@ def test_bad_and_forbidden_requests_get_branded_pages(visitor, url, status, titl
     response = visitor.get(url)
     assert response.status_code == status
     html = response.content.decode()
-    assert title in html
+    assert title in html and f"Error {status}" in html
     assert get_clinic().tel_href in html
     assert 'href="tel:988"' in html
     assert "malformed" not in html

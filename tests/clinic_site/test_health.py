@@ -89,6 +89,24 @@ def test_a_worker_silent_for_minutes_is_reported_not_fatal():
     }
 
 
+def test_a_worker_heard_from_a_minute_ago_is_no_worry_and_none_at_all_is():
+    from appointments.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update(seen_at=timezone.now() - timedelta(minutes=1))
+    assert Client().get("/healthz").json()["email"] == "ok"
+    WorkerHeartbeat.objects.all().delete()
+    assert Client().get("/healthz").json()["email"] == "no-worker"
+
+
+def test_in_development_no_worker_is_expected(settings):
+    """`make run` sends each request's e-mails itself, right after its commit."""
+    from appointments.models import WorkerHeartbeat
+
+    settings.APPOINTMENT_SEND_IMMEDIATELY = True
+    WorkerHeartbeat.objects.all().delete()
+    assert Client().get("/healthz").json()["email"] == "ok"
+
+
 def test_an_email_waiting_longer_than_the_setting_is_reported(settings):
     from appointments.models import OutgoingEmail
     from tests.appointments.factories import make_request

@@ -22,7 +22,10 @@ def locked(lock_file):
     return packages
 
 
-@pytest.mark.parametrize("lock_file", ["requirements.lock", "requirements-dev.lock"])
+LOCK_FILES = ["requirements.lock", "requirements-dev.lock", "requirements-mutation.lock"]
+
+
+@pytest.mark.parametrize("lock_file", LOCK_FILES)
 def test_every_locked_package_carries_a_hash(lock_file):
     packages = locked(lock_file)
     assert packages, f"{lock_file} pins nothing"
@@ -30,8 +33,16 @@ def test_every_locked_package_carries_a_hash(lock_file):
     assert not unhashed, f"{lock_file}: no hash for {', '.join(unhashed)}"
 
 
-def test_the_test_tools_run_on_the_same_versions_as_production():
-    runtime, dev = locked("requirements.lock"), locked("requirements-dev.lock")
+@pytest.mark.parametrize(
+    ("base", "tools"),
+    [
+        ("requirements.lock", "requirements-dev.lock"),
+        ("requirements-dev.lock", "requirements-mutation.lock"),
+    ],
+)
+def test_the_test_tools_run_on_the_same_versions_as_production(base, tools):
+    """The tests run on production's versions, and `make mutation` on the tests' versions."""
+    runtime, dev = locked(base), locked(tools)
     differ = {
         name: (version, dev[name][0])
         for name, (version, _) in runtime.items()

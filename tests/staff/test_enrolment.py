@@ -2,43 +2,31 @@
 app, then backup codes for a lost phone."""
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
 from django.db.models import F
 from django.urls import reverse
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from staff.models import EnrolmentCode, SignInEvent
 from tests.support.staff import (
+    STAFF_PAGE,
     browser,
     code_for,
+    enrol,
     enrol_url,
+    issue_code,
     requests_url,
     sign_in,
     two_factor_url,
 )
 
 pytestmark = pytest.mark.django_db
-
-STAFF_PAGE = "admin:staff_staffmember_changelist"
-
-
-def issue_code(lead, member):
-    """What the clinical lead does: tick the member, run the action, read the code."""
-    response = lead.post(
-        reverse(STAFF_PAGE),
-        {"action": "issue_enrolment_code", "_selected_action": [member.pk]},
-        follow=True,
-    )
-    return re.search(r"Enrolment code for \w+: ([a-z0-9-]+)", response.content.decode()).group(1)
-
-
-def enrol(client, code):
-    """A new member of staff with the code: scan the QR code, confirm with the app's code."""
-    client.post(enrol_url(), {"enrolment_code": code})
-    device = TOTPDevice.objects.get(confirmed=False, user__username="frontdesk")
-    return device, client.post(enrol_url(), {"token": code_for(device)})
 
 
 @pytest.fixture
@@ -106,6 +94,85 @@ class TestEnrolmentNeedsACode:
             reverse(STAFF_PAGE), {"action": "issue_enrolment_code", "_selected_action": [admin.pk]}
         )
         assert not EnrolmentCode.objects.exists()
+
+
+def not_the_apps_code(device):
+    """A six-digit code the app does not show now, nor one step either side of now."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    valid = set()
+    for steps in range(-device.tolerance - 1, device.tolerance + 2):
+        totp.time = time.time() + steps * device.step
+        valid.add(f"{totp.token():06d}")
+    return next(code for code in ("000000", "111111", "222222", "333333") if code not in valid)
+
+
+def backup_codes_on(page):
+    return re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", page.content.decode())
+
+
+class TestConfirmingTheAuthenticator:
+    def test_a_wrong_code_from_the_app_is_refused_and_leaves_no_device_or_backup_codes(
+        self, make_staff, lead
+    ):
+        member = make_staff("frontdesk")
+        code = issue_code(lead, member)
+        client = browser()
+        sign_in(client, "frontdesk")
+        client.post(enrol_url(), {"enrolment_code": code})
+        device = TOTPDevice.objects.get(user=member)
+
+        refused = client.post(enrol_url(), {"token": not_the_apps_code(device)})
+        assert "That code is not right" in refused.content.decode()
+        assert "Your backup codes" not in refused.content.decode()
+        assert not TOTPDevice.objects.filter(user=member, confirmed=True).exists()
+        assert not StaticDevice.objects.filter(user=member).exists()
+        assert client.get(requests_url()).status_code == 302
+        assert not SignInEvent.objects.filter(action=SignInEvent.Action.ENROLLED).exists()
+
+        # Straight after wrong codes, even the app's own code waits: guessing is slowed here too.
+        TOTPDevice.objects.filter(pk=device.pk).update(
+            throttling_failure_count=4, throttling_failure_timestamp=timezone.now()
+        )
+        waiting = client.post(enrol_url(), {"token": code_for(device)}).content.decode()
+        assert "Too many wrong codes. Wait" in waiting
+        assert not TOTPDevice.objects.filter(user=member, confirmed=True).exists()
+
+        # The app's own code, once the short wait after a wrong one has passed, still enrols.
+        TOTPDevice.objects.filter(pk=device.pk).update(
+            throttling_failure_timestamp=F("throttling_failure_timestamp") - timedelta(seconds=60)
+        )
+        device.refresh_from_db()
+        confirmed = client.post(enrol_url(), {"token": code_for(device)})
+        assert len(backup_codes_on(confirmed)) == 10
+        assert client.get(requests_url()).status_code == 200
+
+    def test_enrolling_again_after_a_lost_phone_gives_new_backup_codes_and_the_old_die(
+        self, make_staff, lead
+    ):
+        member = make_staff("frontdesk")
+        client = browser()
+        sign_in(client, "frontdesk")
+        _, first = enrol(client, issue_code(lead, member))
+        old_codes = backup_codes_on(first)
+
+        # The phone is lost: the clinical lead issues a new code, the member enrols again.
+        again = browser()
+        sign_in(again, "frontdesk")
+        _, second = enrol(again, issue_code(lead, member))
+        new_codes = backup_codes_on(second)
+        assert len(new_codes) == 10 and not set(new_codes) & set(old_codes)
+        assert StaticDevice.objects.filter(user=member).count() == 1
+
+        for code in old_codes[:3]:
+            stale = browser("198.51.100.7")
+            sign_in(stale, "frontdesk")
+            stale.post(two_factor_url(), {"token": code})
+            assert stale.get(requests_url()).status_code == 302
+            StaticDevice.objects.update(throttling_failure_count=0)  # no wait between tries
+        fresh = browser("198.51.100.8")
+        sign_in(fresh, "frontdesk")
+        fresh.post(two_factor_url(), {"token": new_codes[0]})
+        assert fresh.get(requests_url()).status_code == 200
 
 
 class TestBackupCodes:

@@ -3,6 +3,7 @@ real user out, and guessing must stay hopeless."""
 
 import math
 from datetime import timedelta
+from unittest import mock
 
 import pytest
 from django.conf import settings
@@ -12,7 +13,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from staff import two_step
 from staff.models import SignInEvent
-from tests.support.staff import browser, code_for, requests_url, sign_in, two_factor_url
+from tests.support.staff import (
+    browser,
+    code_for,
+    enrol_url,
+    requests_url,
+    sign_in,
+    two_factor_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +89,53 @@ def test_the_clinical_lead_reads_the_sign_in_events_and_front_desk_does_not(make
     assert "Wait after wrong codes cleared" in lead.get(events).content.decode()
     assert desk.get(events).status_code == 403
     assert desk.get(reverse("admin:staff_staffmember_changelist")).status_code == 403
+
+
+@pytest.mark.parametrize("factor", [1, 2, 5])
+def test_the_wait_stops_at_the_cap_whatever_django_otps_throttle_factor(
+    factor, make_staff, settings
+):
+    """OTP_TOTP_THROTTLE_FACTOR (django-otp's first wait, in seconds) is the operator's to set:
+    the longest wait still stays under STAFF_OTP_MAX_WAIT_SECONDS, and above half of it."""
+    settings.OTP_TOTP_THROTTLE_FACTOR = factor
+    device = TOTPDevice.objects.create(user=make_staff("frontdesk"), name="phone", confirmed=True)
+    after_wrong_codes(device, 300, seconds_ago=0)
+    cap = settings.STAFF_OTP_MAX_WAIT_SECONDS
+    assert cap / 2 < two_step.wait_seconds(device) <= cap
+
+
+def test_the_wait_is_said_in_whole_seconds_rounded_up_never_longer(make_staff):
+    """Half a second after one wrong code (a one-second wait), the member reads "1 seconds"."""
+    device = TOTPDevice.objects.create(user=make_staff("frontdesk"), name="phone", confirmed=True)
+    wrong_at = timezone.now()
+    after_wrong_codes(device, 1, seconds_ago=0)
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_timestamp=wrong_at)
+    device.refresh_from_db()
+    with mock.patch("django.utils.timezone.now", return_value=wrong_at + timedelta(seconds=0.5)):
+        assert two_step.wait_seconds(device) == 1
+
+
+def test_the_clinical_lead_clears_the_wait_of_a_member_half_way_through_enrolling(
+    make_staff, signed_in
+):
+    """Wrong codes from the new app (a phone's clock off) made the member wait; the lead
+    clears it and the member confirms at once."""
+    member = make_staff("frontdesk")
+    code, _ = two_step.reset(member)
+    client = browser()
+    sign_in(client, "frontdesk")
+    client.post(enrol_url(), {"enrolment_code": code})
+    device = TOTPDevice.objects.get(user=member, confirmed=False)
+    after_wrong_codes(device, 8, seconds_ago=0)
+    assert (
+        "Too many wrong codes"
+        in client.post(enrol_url(), {"token": code_for(device)}).content.decode()
+    )
+
+    lead = signed_in(make_staff("lead", role="Clinical lead"))
+    lead.post(
+        reverse("admin:staff_staffmember_changelist"),
+        {"action": "clear_wait", "_selected_action": [member.pk]},
+    )
+    page = client.post(enrol_url(), {"token": code_for(device)}).content.decode()
+    assert "Your backup codes" in page

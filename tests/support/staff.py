@@ -1,5 +1,6 @@
 """Staff signing in, as the admin's own pages ask: password, then the second step."""
 
+import re
 import time
 
 from django.test import Client
@@ -40,3 +41,25 @@ def code_for(device):
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     totp.time = time.time()
     return f"{totp.token():0{device.digits}d}"
+
+
+STAFF_PAGE = "admin:staff_staffmember_changelist"
+
+
+def issue_code(lead, member):
+    """What the clinical lead does: tick the member, run the action, read the code."""
+    response = lead.post(
+        reverse(STAFF_PAGE),
+        {"action": "issue_enrolment_code", "_selected_action": [member.pk]},
+        follow=True,
+    )
+    return re.search(r"Enrolment code for \w+: ([a-z0-9-]+)", response.content.decode()).group(1)
+
+
+def enrol(client, code):
+    """A new member of staff with the code: scan the QR code, confirm with the app's code."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.post(enrol_url(), {"enrolment_code": code})
+    device = TOTPDevice.objects.get(confirmed=False, user__username="frontdesk")
+    return device, client.post(enrol_url(), {"token": code_for(device)})
