@@ -10,6 +10,7 @@ is one file on one host; a file lock beside the database does the same there.
 import fcntl
 import shutil
 import subprocess
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,8 +26,16 @@ RELEASE_LOCK = 4_711_2026
 @contextmanager
 def release_lock():
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_lock(%s)", [RELEASE_LOCK])
+        # Asked again every half second rather than waited for in one statement: a session
+        # blocked in pg_advisory_lock holds a snapshot, which a migration's CREATE INDEX
+        # CONCURRENTLY on the other host waits for, while that host holds the lock: a deadlock
+        # (two releases at once failed so, in tests/appointments/test_scale_out.py).
+        while True:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_try_advisory_lock(%s)", [RELEASE_LOCK])
+                if cursor.fetchone()[0]:
+                    break
+            time.sleep(0.5)
         try:
             yield
         finally:
