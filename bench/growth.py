@@ -25,7 +25,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: tests.support
-from throughput import RESULTS, configurations, create_database, fetch, load_average, machine, wrk
+from throughput import (
+    configurations,
+    create_database,
+    fetch,
+    load_average,
+    machine,
+    put_in_results,
+    wrk,
+)
 
 from tests.support.servers import ROOT, production_server
 
@@ -161,12 +169,7 @@ def write(results, duration, rounds, loads):
         )
     lines.append(END)
     block = "\n".join(lines)
-    text = RESULTS.read_text()
-    if START in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text += "\n## Search and memory as the content grows (`bench/growth.py`)\n\n" + block + "\n"
-    RESULTS.write_text(text)
+    put_in_results(block, "Search and memory as the content grows (`bench/growth.py`)")
     print(block)
 
 

@@ -149,12 +149,7 @@ def write(results, duration, rounds):
         lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
     lines.append(END)
     block = "\n".join(lines)
-    text = RESULTS.read_text()
-    if START in text:
-        text = re.sub(re.escape(START) + ".*?" + re.escape(END), lambda _: block, text, flags=re.S)
-    else:
-        text += "\n## Public pages under wrk (`bench/throughput.py`)\n\n" + block + "\n"
-    RESULTS.write_text(text)
+    put_in_results(block, "Public pages under wrk (`bench/throughput.py`)")
     print(block)
 
 
@@ -167,6 +162,18 @@ def create_database(url):
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def put_in_results(block, heading):
+    """Put `block` (its own start and end markers included) into RESULTS.md over the block with
+    the same markers, or, the first time, at the end under `heading`."""
+    start, end = block.split("\n", 1)[0], block.rsplit("\n", 1)[-1]
+    text = RESULTS.read_text()
+    if start in text:
+        text = re.sub(re.escape(start) + ".*?" + re.escape(end), lambda _: block, text, flags=re.S)
+    else:
+        text += f"\n## {heading}\n\n{block}\n"
+    RESULTS.write_text(text)
 
 
 def configurations(only=None):
