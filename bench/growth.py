@@ -83,6 +83,7 @@ def content_folder(count):
     """A content folder with the clinic's real pages and facts, and `count` synthetic articles."""
     folder = Path(tempfile.mkdtemp(prefix=f"growth-{count}-"))
     shutil.copytree(ROOT / "content" / "pages", folder / "pages")
+    shutil.copytree(ROOT / "content" / "includes", folder / "includes")
     shutil.copy(ROOT / "content" / "clinic.toml", folder / "clinic.toml")
     write_articles(folder, count)
     return folder
