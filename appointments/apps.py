@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.db import connections
+from django.db.models.signals import post_migrate
 
 
 class AppointmentsConfig(AppConfig):
@@ -13,3 +15,17 @@ class AppointmentsConfig(AppConfig):
         # /healthz says when e-mails are not going out (docs/deployment.md, "When e-mails
         # stop").
         register_health_check("email", email_health)
+
+        # The search column's index on SQLite (clinic_site/substring_index.py) after every
+        # migrate: a migration that rebuilds the table drops its triggers, and this puts them
+        # back and fills the index again.
+        post_migrate.connect(index_search_text, sender=self)
+
+
+def index_search_text(using, **kwargs):
+    from clinic_site import substring_index
+
+    from .models import AppointmentRequest
+
+    table = AppointmentRequest._meta.db_table
+    substring_index.install(connections[using], table, "search_text")
