@@ -16,16 +16,16 @@ class AppointmentsConfig(AppConfig):
         # stop").
         register_health_check("email", email_health)
 
-        # The search column's index on SQLite (clinic_site/substring_index.py) after every
-        # migrate: a migration that rebuilds the table drops its triggers, and this puts them
-        # back and fills the index again.
-        post_migrate.connect(index_search_text, sender=self)
+        # The search column's index on SQLite (clinic_site/substring_index.py, created by
+        # migration 0019) after every migrate: a migration that rebuilds the table drops its
+        # triggers, and this puts them back and fills the index again.
+        post_migrate.connect(repair_search_index, sender=self)
 
 
-def index_search_text(using, **kwargs):
+def repair_search_index(using, **kwargs):
     from clinic_site import substring_index
 
     from .models import AppointmentRequest
 
     table = AppointmentRequest._meta.db_table
-    substring_index.install(connections[using], table, "search_text")
+    substring_index.repair(connections[using], table, "search_text")

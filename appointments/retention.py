@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .models import AppointmentRequest, AuditEntry
@@ -40,6 +42,24 @@ def purge(queryset, actor=None, dry_run=False, why="purged"):
     references = sorted(queryset.values_list("reference", flat=True))
     if not dry_run and references:
         with transaction.atomic():
-            AppointmentRequest.objects.filter(reference__in=references).delete()
+            purged = AppointmentRequest.objects.filter(reference__in=references)
+            contacts = list(purged.filter(possible_duplicate=True).values_list("email", "phone"))
+            purged.delete()
             AuditEntry.record_each(actor, AuditEntry.Action.PURGED, references, detail=why)
+            _unmark_left_alone(contacts)
     return PurgeReport(references=references, dry_run=dry_run)
+
+
+def _unmark_left_alone(contacts, batch=500):
+    """The requests that were possible duplicates of a purged one are no longer, unless they
+    have another: the list's filter would show them without a duplicate to open."""
+    emails = sorted({email.lower() for email, _ in contacts if email})
+    phones = sorted({phone for _, phone in contacts if phone})
+    marked = AppointmentRequest.objects.filter(possible_duplicate=True).alias(
+        email_key=Lower("email")
+    )
+    for start in range(0, max(len(emails), len(phones)), batch):
+        same = Q(email_key__in=emails[start : start + batch]) | Q(
+            phone__in=phones[start : start + batch]
+        )
+        marked.filter(same).mark_possible_duplicates()

@@ -11,9 +11,10 @@ can leave it behind.
 Why this exists: the triage list's search read its column in every row, 0.7 to 1.1 s at a
 million requests on SQLite against a target of 0.4 s (bench/RESULTS.md).
 
-`install` is safe to call after every `migrate`, and is (the app's post_migrate): Django's SQLite
-schema editor rebuilds a table for most ALTERs (a copy, a drop, a rename), and the drop takes
-the triggers with it; `install` finds them missing and builds the index again.
+A migration creates the index (`create`, and `drop` to go back). Django's SQLite schema editor
+rebuilds a table for most ALTERs (a copy, a drop, a rename), and the drop takes the triggers with
+it: `repair`, which the app runs after every `migrate`, finds an index without its triggers and
+puts them back, filling the index again.
 """
 
 from django.db.models.expressions import RawSQL
@@ -26,46 +27,76 @@ def index_name(table, column):
 
 
 # The names below are the code's own (a model's table and column), never anything typed: S608.
-def install(connection, table, column):
-    """Create the index and its triggers on SQLite if any is missing, and fill it from the rows.
-    Returns True when it (re)built the index. Anything but SQLite: nothing to do."""
+def create(connection, table, column):
+    """The index and its triggers, filled from the rows (SQLite; elsewhere nothing)."""
+    if connection.vendor != "sqlite":
+        return
+    quote = connection.ops.quote_name
+    name = index_name(table, column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS {quote(name)} USING fts5({quote(column)},"
+            f" content={quote(table)}, content_rowid='id', tokenize='trigram')"
+        )
+    _triggers(connection, table, column)
+
+
+def drop(connection, table, column):
+    if connection.vendor != "sqlite":
+        return
+    name = index_name(table, column)
+    with connection.cursor() as cursor:
+        for trigger in _trigger_names(name):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {connection.ops.quote_name(trigger)}")
+        # IF EXISTS: an FTS5 table's own tables go with it.
+        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
+
+
+def repair(connection, table, column):
+    """If the index is there without all its triggers (its table was rebuilt), put them back
+    and fill the index again. Returns True if it did."""
     if connection.vendor != "sqlite":
         return False
-    introspection, quote = connection.introspection, connection.ops.quote_name
     name = index_name(table, column)
-    triggers = {f"{name}_{event}" for event in ("insert", "delete", "update")}
     with connection.cursor() as cursor:
-        tables = introspection.table_names(cursor)
-        if table not in tables:  # migrated back to before the table or the column
-            return False
-        if column not in {c.name for c in introspection.get_table_description(cursor, table)}:
-            return False
         cursor.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s", [table]
+            "SELECT type, name FROM sqlite_master WHERE name = %s"
+            " OR (type = 'trigger' AND tbl_name = %s)",
+            [name, table],
         )
-        present = {trigger for (trigger,) in cursor.fetchall()}
-        if triggers <= present and name in tables:
-            return False
-        index, table, column = quote(name), quote(table), quote(column)
-        for trigger in triggers & present:
-            cursor.execute(f"DROP TRIGGER {quote(trigger)}")
-        cursor.execute(
-            f"CREATE VIRTUAL TABLE IF NOT EXISTS {index} USING fts5({column},"
-            f" content={table}, content_rowid='id', tokenize='trigram')"
-        )
-        new = f"INSERT INTO {index} (rowid, {column}) VALUES (new.id, new.{column});"  # noqa: S608
-        old = (
-            f"INSERT INTO {index} ({index}, rowid, {column})"  # noqa: S608
-            f" VALUES ('delete', old.id, old.{column});"
-        )
-        for event, body in (("insert", new), ("delete", old), ("update", old + new)):
-            when = f"UPDATE OF {column}" if event == "update" else event.upper()
-            trigger = quote(f"{name}_{event}")
-            cursor.execute(f"CREATE TRIGGER {trigger} AFTER {when} ON {table} BEGIN {body} END")
-        # Every row again, from the table: the index may lack rows written while triggers were
-        # missing.
-        cursor.execute(f"INSERT INTO {index} ({index}) VALUES ('rebuild')")  # noqa: S608
+        present = {name for _type, name in cursor.fetchall()}
+    if name not in present or set(_trigger_names(name)) <= present:
+        return False
+    _triggers(connection, table, column)
     return True
+
+
+def _trigger_names(name):
+    return [f"{name}_{event}" for event in ("insert", "delete", "update")]
+
+
+def _triggers(connection, table, column):
+    """(Re)create the triggers, and fill the index from every row: it may lack the rows written
+    while the triggers were missing."""
+    quote = connection.ops.quote_name
+    name = index_name(table, column)
+    index, table, column = quote(name), quote(table), quote(column)
+    new = f"INSERT INTO {index} (rowid, {column}) VALUES (new.id, new.{column});"  # noqa: S608
+    old = (
+        f"INSERT INTO {index} ({index}, rowid, {column})"  # noqa: S608
+        f" VALUES ('delete', old.id, old.{column});"
+    )
+    with connection.cursor() as cursor:
+        for trigger, (when, body) in zip(
+            _trigger_names(name),
+            [("INSERT", new), ("DELETE", old), (f"UPDATE OF {column}", old + new)],
+            strict=True,
+        ):
+            cursor.execute(f"DROP TRIGGER IF EXISTS {quote(trigger)}")
+            cursor.execute(
+                f"CREATE TRIGGER {quote(trigger)} AFTER {when} ON {table} BEGIN {body} END"
+            )
+        cursor.execute(f"INSERT INTO {index} ({index}) VALUES ('rebuild')")  # noqa: S608
 
 
 def containing(connection, table, column, word):

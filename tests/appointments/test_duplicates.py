@@ -1,11 +1,17 @@
 """The same person asking twice ("Sending again because I did not hear back") shows as two
 linked requests, not two strangers."""
 
+import random
 import re
 from datetime import timedelta
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
+
+from appointments.models import AppointmentRequest
+from tests.support.triage import rows
 
 from .factories import make_request
 
@@ -99,3 +105,58 @@ def test_only_a_possible_duplicate_can_be_named_and_only_by_post(make_staff, sig
     assert browser.post(close, {"duplicate_of": stranger.pk}).status_code == 404
     request.refresh_from_db()
     assert request.status == "new"
+
+
+def listed_as_duplicates(browser):
+    return set(map(int, rows(browser.get(LIST, {"duplicates": "yes"}))))
+
+
+def test_the_filter_lists_exactly_the_requests_the_list_links(staff_browser):
+    # People writing again days or weeks apart, by the same address (in any case) or phone, a
+    # household sharing a phone, and strangers; some without an address.
+    rng = random.Random(23)
+    emails, phones = ["", "ann@example.org", "ANN@example.org"], ["", "+17725550101"]
+    for n in range(40):  # fewer possible duplicates than a page holds (50)
+        make_request(
+            email=rng.choice([*emails, "bo@example.org", f"s{n}@example.org"]),
+            phone=rng.choice([*phones, "+17725550102", f"+1561555{n:04d}"]),
+            age=timedelta(days=rng.uniform(0, 120)),
+        )
+    linked = {
+        r.pk for r in AppointmentRequest.objects.with_duplicate() if r.duplicate_pk is not None
+    }
+    assert 10 < len(linked) <= 40
+    assert listed_as_duplicates(staff_browser) == linked
+
+    # The same requests written in bulk (as an import or the release before this one would),
+    # then marked as the upgrade marks them.
+    AppointmentRequest.objects.update(possible_duplicate=False)
+    assert listed_as_duplicates(staff_browser) == set()
+    assert AppointmentRequest.objects.all().mark_possible_duplicates() == len(linked)
+    assert listed_as_duplicates(staff_browser) == linked
+
+
+def test_purging_a_request_takes_its_duplicate_out_of_the_filter(staff_browser):
+    first = make_request(phone="+15615550199", status="closed", age=timedelta(days=400))
+    again = make_request(phone="+15615550199", age=timedelta(days=380))
+    assert listed_as_duplicates(staff_browser) == {first.pk, again.pk}
+
+    call_command("purge_requests", "--older-than", "390", stdout=StringIO())
+
+    assert listed_as_duplicates(staff_browser) == set()
+    assert not AppointmentRequest.objects.filter(possible_duplicate=True).exists()
+
+
+def test_a_request_the_release_before_stored_joins_the_filter_once_the_sweep_has_run(
+    staff_browser,
+):
+    first = make_request(email="ann@example.org", age=timedelta(days=3))
+    # Stored by the previous release during an upgrade: no search text, nothing marked.
+    again = make_request(email="ann@example.org")
+    AppointmentRequest.objects.filter(pk=again.pk).update(search_text="")
+    AppointmentRequest.objects.update(possible_duplicate=False)
+    assert listed_as_duplicates(staff_browser) == set()
+
+    call_command("send_pending_notifications", stdout=StringIO())
+
+    assert listed_as_duplicates(staff_browser) == {first.pk, again.pk}
