@@ -616,9 +616,12 @@ class AppointmentRequest(models.Model):
 
     def mark_duplicates(self):
         """Mark this request and the requests it may repeat (duplicates_of) as possible
-        duplicates, if there are any: what the list's filter reads."""
-        others = AppointmentRequest.objects.duplicates_of(self).values("pk")
-        if AppointmentRequest.objects.filter(pk__in=others).update(possible_duplicate=True):
+        duplicates, if there are any: what the list's filter reads. Only the unmarked are
+        written: a phone many requests share (a care home's, or "555-0123" typed by many)
+        would otherwise have every new request rewrite, and lock, all the others."""
+        others = AppointmentRequest.objects.duplicates_of(self)
+        if others.exists():
+            others.filter(possible_duplicate=False).update(possible_duplicate=True)
             AppointmentRequest.objects.filter(pk=self.pk).update(possible_duplicate=True)
             self.possible_duplicate = True
 

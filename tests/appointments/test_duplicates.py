@@ -8,6 +8,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 
 from appointments.models import AppointmentRequest
@@ -160,3 +161,23 @@ def test_a_request_the_release_before_stored_joins_the_filter_once_the_sweep_has
     call_command("send_pending_notifications", stdout=StringIO())
 
     assert listed_as_duplicates(staff_browser) == {first.pk, again.pk}
+
+
+def test_a_phone_many_requests_share_does_not_make_each_new_one_rewrite_the_others():
+    # A care home's number, or one typed by many: the 21st request must not write (and lock)
+    # the 20 before it, which every new request would then wait on.
+    for _ in range(20):
+        make_request(phone="+17725550123")
+    written = []
+
+    def count_rows(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if sql.startswith("UPDATE") and "possible_duplicate" in sql:
+            written.append(context["cursor"].rowcount)
+        return result
+
+    with connection.execute_wrapper(count_rows):
+        latest = make_request(phone="+17725550123")
+    assert sum(written) == 1  # itself
+    assert latest.possible_duplicate
+    assert AppointmentRequest.objects.filter(possible_duplicate=True).count() == 21
