@@ -8,8 +8,14 @@ from urllib.parse import urlencode
 
 
 def letters(n):
-    """n as letters (0 → A, 27 → BB): names hold no digits, and each visitor is told apart."""
-    return chr(ord("A") + n % 26) * (n // 26 + 1)
+    """n as letters (0 → A, 25 → Z, 26 → AA): names hold no digits, each visitor is told
+    apart, and 4,000 visitors' names stay short (a name has at most 100 characters)."""
+    word = ""
+    n += 1
+    while n:
+        n, digit = divmod(n - 1, 26)
+        word = chr(ord("A") + digit) + word
+    return word
 
 
 def load_form(port, n):
