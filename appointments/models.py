@@ -140,9 +140,7 @@ class AppointmentRequestQuerySet(models.QuerySet):
         DUPLICATE_WINDOW), and clear it on those that no longer have one (the other was
         purged). Returns how many changed. For requests that save() did not see: written in
         bulk, or by the release before this one."""
-        rule = (~models.Q(email="") & models.Exists(_same("email"))) | (
-            ~models.Q(phone="") & models.Exists(_same("phone"))
-        )
+        rule = has_duplicate()
         marked = self.filter(rule, possible_duplicate=False).update(possible_duplicate=True)
         cleared = self.filter(possible_duplicate=True).exclude(rule)
         return marked + cleared.update(possible_duplicate=False)
@@ -163,14 +161,24 @@ class AppointmentRequestQuerySet(models.QuerySet):
 
     def fill_search_text(self):
         """Give search_text to the requests without one (stored by the release before this
-        one while it still served an upgrade), and mark them and their duplicates as possible
-        duplicates where they are. Returns how many."""
-        missing = list(self.filter(search_text="").only(*SEARCHED_FIELDS, "created_at"))
+        one while it still served an upgrade). Returns how many."""
+        missing = list(self.filter(search_text="").only(*SEARCHED_FIELDS))
         for request in missing:
             request.search_text = search_text_of(request)
-            request.mark_duplicates()
         self.bulk_update(missing, ["search_text"], batch_size=500)
         return len(missing)
+
+    def mark_recent_duplicates(self, now=None):
+        """Mark the last day's unmarked requests that have a possible duplicate, with their
+        duplicates: those the release before this one stored during an upgrade (it knows no
+        mark), and two sent at the same moment by one person (on PostgreSQL neither insert
+        sees the other). Returns how many it marked."""
+        since = (now or timezone.now()) - timedelta(days=1)
+        recent = self.filter(created_at__gte=since, possible_duplicate=False)
+        missed = list(recent.filter(has_duplicate()).only("email", "phone", "created_at"))
+        for request in missed:
+            request.mark_duplicates()
+        return len(missed)
 
     def span(self, cap):
         """{"count", "first", "last"}: how many requests these are, and when the first and the
@@ -296,7 +304,15 @@ def _meets(obj, rule):
     return met != rule.negated
 
 
-def _same(field, request=None):
+def has_duplicate(model=None):
+    """The rule with_duplicate applies, as a condition on the outer query's request (`model`:
+    a migration's historical model, which has none of this module's methods)."""
+    return (~models.Q(email="") & models.Exists(_same("email", model=model))) | (
+        ~models.Q(phone="") & models.Exists(_same("phone", model=model))
+    )
+
+
+def _same(field, request=None, model=None):
     """Other requests with the same `field` ("email", in any case, or "phone") as `request`,
     received within DUPLICATE_WINDOW of it, the latest first. Without `request`, a subquery:
     the same as the outer query's row."""
@@ -306,7 +322,8 @@ def _same(field, request=None):
         value, received, pk = models.Value(getattr(request, field)), request.created_at, request.pk
     same = {"email_key": Lower(value)} if field == "email" else {"phone": value}
     return (
-        AppointmentRequest.objects.alias(email_key=Lower("email"))
+        (model or AppointmentRequest)
+        .objects.alias(email_key=Lower("email"))
         .filter(
             **same,
             created_at__gte=received - DUPLICATE_WINDOW,
@@ -335,6 +352,9 @@ PHONE_LIKE = re.compile(r"[\d\s()+./-]+")
 def search_words(text):
     """What a search for `text` looks for, each in search_text: its folded words, or, for what
     reads as a phone number ("(561) 555-0199", "+1 561…"), its digits."""
+    # No stored text holds a control character, and neither PostgreSQL nor SQLite's index
+    # takes a NUL ("?q=abc%00": a 500 for staff otherwise).
+    text = "".join(char for char in text if char.isprintable() or char.isspace())
     digits = re.sub(r"\D", "", text)
     if len(digits) >= 4 and PHONE_LIKE.fullmatch(text):
         return [digits]

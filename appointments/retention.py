@@ -43,7 +43,9 @@ def purge(queryset, actor=None, dry_run=False, why="purged"):
     if not dry_run and references:
         with transaction.atomic():
             purged = AppointmentRequest.objects.filter(reference__in=references)
-            contacts = list(purged.filter(possible_duplicate=True).values_list("email", "phone"))
+            # The address as the database folds it (SQLite's LOWER folds only ASCII letters).
+            marked = purged.filter(possible_duplicate=True).annotate(email_key=Lower("email"))
+            contacts = list(marked.values_list("email_key", "phone"))
             purged.delete()
             AuditEntry.record_each(actor, AuditEntry.Action.PURGED, references, detail=why)
             _unmark_left_alone(contacts)
@@ -53,7 +55,7 @@ def purge(queryset, actor=None, dry_run=False, why="purged"):
 def _unmark_left_alone(contacts, batch=500):
     """The requests that were possible duplicates of a purged one are no longer, unless they
     have another: the list's filter would show them without a duplicate to open."""
-    emails = sorted({email.lower() for email, _ in contacts if email})
+    emails = sorted({email for email, _ in contacts if email})
     phones = sorted({phone for _, phone in contacts if phone})
     marked = AppointmentRequest.objects.filter(possible_duplicate=True).alias(
         email_key=Lower("email")

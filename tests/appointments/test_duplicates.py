@@ -137,9 +137,13 @@ def test_the_filter_lists_exactly_the_requests_the_list_links(staff_browser):
     assert listed_as_duplicates(staff_browser) == linked
 
 
-def test_purging_a_request_takes_its_duplicate_out_of_the_filter(staff_browser):
-    first = make_request(phone="+15615550199", status="closed", age=timedelta(days=400))
-    again = make_request(phone="+15615550199", age=timedelta(days=380))
+# The address with a capital only Python folds (SQLite's LOWER folds ASCII letters alone).
+@pytest.mark.parametrize(
+    "contact", [{"phone": "+15615550199"}, {"email": "zoe@ÉCOLE.example", "phone": ""}]
+)
+def test_purging_a_request_takes_its_duplicate_out_of_the_filter(staff_browser, contact):
+    first = make_request(**contact, status="closed", age=timedelta(days=400))
+    again = make_request(**contact, age=timedelta(days=380))
     assert listed_as_duplicates(staff_browser) == {first.pk, again.pk}
 
     call_command("purge_requests", "--older-than", "390", stdout=StringIO())
@@ -152,9 +156,9 @@ def test_a_request_the_release_before_stored_joins_the_filter_once_the_sweep_has
     staff_browser,
 ):
     first = make_request(email="ann@example.org", age=timedelta(days=3))
-    # Stored by the previous release during an upgrade: no search text, nothing marked.
+    # Stored by the previous release during an upgrade, which knows no mark (or sent twice at
+    # the same moment, each insert blind to the other).
     again = make_request(email="ann@example.org")
-    AppointmentRequest.objects.filter(pk=again.pk).update(search_text="")
     AppointmentRequest.objects.update(possible_duplicate=False)
     assert listed_as_duplicates(staff_browser) == set()
 

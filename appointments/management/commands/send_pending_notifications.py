@@ -17,5 +17,7 @@ class Command(BaseCommand):
         AppointmentRequest.objects.refresh_queue_ranks()
         # Requests the release before stored during an upgrade, found by search from now on.
         AppointmentRequest.objects.fill_search_text()
+        # And, stored meanwhile or at the same moment as their duplicate, not yet marked so.
+        AppointmentRequest.objects.mark_recent_duplicates()
         sent, failed = send_all_due()
         self.stdout.write(f"{sent} e-mail(s) sent, {failed} failed (to be tried again).")
