@@ -44,12 +44,13 @@ def create(connection, table, column):
 def drop(connection, table, column):
     if connection.vendor != "sqlite":
         return
+    quote = connection.ops.quote_name
     name = index_name(table, column)
     with connection.cursor() as cursor:
         for trigger in _trigger_names(name):
-            cursor.execute(f"DROP TRIGGER IF EXISTS {connection.ops.quote_name(trigger)}")
+            cursor.execute(f"DROP TRIGGER IF EXISTS {quote(trigger)}")
         # IF EXISTS: an FTS5 table's own tables go with it.
-        cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(name)}")
+        cursor.execute(f"DROP TABLE IF EXISTS {quote(name)}")
 
 
 def repair(connection, table, column):
@@ -60,11 +61,11 @@ def repair(connection, table, column):
     name = index_name(table, column)
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT type, name FROM sqlite_master WHERE name = %s"
+            "SELECT name FROM sqlite_master WHERE name = %s"
             " OR (type = 'trigger' AND tbl_name = %s)",
             [name, table],
         )
-        present = {name for _type, name in cursor.fetchall()}
+        present = {found for (found,) in cursor.fetchall()}
     if name not in present or set(_trigger_names(name)) <= present:
         return False
     _triggers(connection, table, column)
