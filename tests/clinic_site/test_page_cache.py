@@ -109,6 +109,24 @@ def test_cached_pages_are_compressed_once_not_on_every_request(client, site_cont
     assert int(plain["Content-Length"]) == len(plain.content)
 
 
+@pytest.mark.parametrize("url", ["/blog/?q=spravato", "/contact/"])
+def test_a_page_filled_per_visitor_comes_compressed_as_the_browser_asks(client, site_content, url):
+    """Each visitor's copy is compressed for them: brotli for a browser that takes it, gzip
+    (padded by GZipMiddleware) for one that takes only gzip, and the same page either way."""
+    client.get(url)  # the page around the per-visitor fields is kept
+    pages = {}
+    for accepts in ("gzip, deflate, br", "gzip", ""):
+        response = client.get(url, HTTP_ACCEPT_ENCODING=accepts)
+        assert response.get("Content-Encoding", "") == accepts.split(", ")[-1]
+        assert "no-store" in response["Cache-Control"]
+        if accepts:
+            assert "Accept-Encoding" in response["Vary"]
+        # The tokens are each visitor's own: compare the page without them.
+        pages[accepts] = re.sub(r'value="[^"]{20,}"', "", body(response))
+    assert pages["gzip, deflate, br"] == pages["gzip"] == pages[""]
+    assert "Spravato" in pages[""]
+
+
 def test_a_content_sync_shows_on_the_next_request(
     client, db, tmp_path, settings, django_capture_on_commit_callbacks
 ):
