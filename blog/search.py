@@ -12,6 +12,8 @@ Results: the articles whose title holds every word first, then the others, newes
 (the article list's order). A row's key is its article's date and id in one number, so "newest
 first" is the order of the index itself: a search reads at most CAP + 1 matches, whether a word
 is in ten articles or in all of them, and counts no further ("More than 100 articles found").
+It sends back only the rows of the page shown, with that count (on PostgreSQL, sending all 101
+rows took longer than finding them: bench/RESULTS.md).
 
 Nothing a visitor typed is kept: no table, cache or log holds a search.
 """
@@ -44,13 +46,12 @@ SQL = {
         "present": "SELECT rowid, hash FROM blog_search",
         "delete": "DELETE FROM blog_search WHERE rowid = %s",
         "insert": "INSERT INTO blog_search (rowid, hash, terms) VALUES (%s, %s, %s)",
-        "search": (
+        "matches": (
             "SELECT * FROM (SELECT 0 AS part, rowid AS key, hash FROM blog_search"
             " WHERE blog_search MATCH %s AND rowid >= %s ORDER BY rowid LIMIT %s)"
             " UNION ALL"
             " SELECT * FROM (SELECT 1, rowid, hash FROM blog_search"
             " WHERE blog_search MATCH %s AND rowid >= %s ORDER BY rowid LIMIT %s)"
-            " ORDER BY part, key"
         ),
     },
     "postgresql": {
@@ -62,16 +63,20 @@ SQL = {
         ),
         # PostgreSQL picks per word: the GIN index for a rare one, the key's index (stopping
         # at the LIMIT) for a common one.
-        "search": (
+        "matches": (
             "(SELECT 0 AS part, key, hash FROM blog_search WHERE terms @@ %s::tsquery"
             " AND key >= %s ORDER BY key LIMIT %s)"
             " UNION ALL"
             " (SELECT 1, key, hash FROM blog_search WHERE terms @@ %s::tsquery"
             " AND key >= %s ORDER BY key LIMIT %s)"
-            " ORDER BY part, key"
         ),
     },
 }
+# The matches counted, and only one page of them sent: count(*) OVER () counts before the LIMIT.
+PAGE_SQL = (
+    "SELECT key, hash, count(*) OVER () FROM ({matches}) AS found"
+    " ORDER BY part, key LIMIT %s OFFSET %s"
+)
 
 
 def _key(pk, published_on):
@@ -90,13 +95,16 @@ def _terms(text, stem=STEMMER.stemWord):
     return [stem(word) for word in WORD_RE.findall(text)]
 
 
-def search(query, limit=CAP + 1):
+def search(query, page=1, per_page=10):
     """The published articles matching every word of `query`, title matches first, then
-    newest first, at most `limit` of them: (id, version) pairs, where the version changes
-    whenever what the article's card shows may have."""
+    newest first, a page of them: (found, page, results). `found` counts the matches up to
+    CAP + 1; `results` are the (id, version) pairs of the page'th `per_page` of the first CAP,
+    or of the last page when there are fewer. The version changes whenever what the article's
+    card shows may have."""
     terms = list(dict.fromkeys(_terms(query)))[:MAX_WORDS]
+    page = min(max(page, 1), CAP // per_page)
     if not terms:
-        return []
+        return 0, 1, []
     # Not after today: an article dated tomorrow is found from tomorrow on.
     first = (AFTER_ALL_DATES - timezone.localdate().toordinal()) * ID_SPACE
     if connection.vendor == "postgresql":
@@ -104,16 +112,26 @@ def search(query, limit=CAP + 1):
             " & ".join(f"'{mark}{t}'" + (":*" if len(t) >= 3 else "") for t in terms)
             for mark in (IN_TITLE, "")
         )
-        params = [title, first, limit, f"{every} & !({title})", first, limit]
+        elsewhere = f"{every} & !({title})"
     else:
         title, every = (
             " ".join(f'"{mark}{t}"' + ("*" if len(t) >= 3 else "") for t in terms)
             for mark in (IN_TITLE, "")
         )
-        params = [title, first, limit, f"({every}) NOT ({title})", first, limit]
+        elsewhere = f"({every}) NOT ({title})"
+    matches = [title, first, CAP + 1, elsewhere, first, CAP + 1]
+    sql = PAGE_SQL.format(matches=SQL[connection.vendor]["matches"])
     with connection.cursor() as cursor:
-        cursor.execute(SQL[connection.vendor]["search"], params)
-        return [(_article(key), f"{key}-{h}") for _part, key, h in cursor.fetchmany(limit)]
+        cursor.execute(sql, [*matches, per_page, (page - 1) * per_page])
+        rows = cursor.fetchall()
+        if not rows and page > 1:  # past the last match (an old link): the last page
+            cursor.execute(sql, [*matches, CAP, 0])
+            rows = cursor.fetchall()
+            page = max(1, -(-len(rows) // per_page))
+            rows = rows[(page - 1) * per_page :]
+    # Each part stops at CAP + 1, so together they may count more.
+    found = min(rows[0][2], CAP + 1) if rows else 0
+    return found, page, [(_article(key), f"{key}-{h}") for key, h, _n in rows]
 
 
 def update_index():

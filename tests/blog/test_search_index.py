@@ -164,6 +164,61 @@ def test_later_pages_of_a_search_keep_the_query(client, content, synced):
     assert len(re.findall('class="card article-card"', html)) == 2
 
 
+def test_two_searches_that_find_as_many_each_show_their_own_words_in_text_and_links(
+    client, content, synced
+):
+    """The count and page links are rendered once for every search that found as many; the
+    words filled into them are each visitor's own, escaped for the page and for a link."""
+    import blog.views
+
+    for day in range(1, 13):
+        content.article(
+            f"post-{day:02d}", published=f"2025-03-{day:02d}", body="Esketamine & ketamine."
+        )
+    synced()
+    blog.views.FRAMES.clear()
+    pages = {
+        query: client.get("/blog/", {"q": query, "page": 2}).content.decode()
+        for query in ("esketamine", 'ketamine "&" <esketamine>')
+    }
+    assert len(blog.views.FRAMES) == 1
+    assert "12 articles found for “esketamine”" in pages["esketamine"]
+    assert 'href="?q=esketamine&amp;page=1" rel="prev"' in pages["esketamine"]
+    other = pages['ketamine "&" <esketamine>']
+    assert "12 articles found for “ketamine &quot;&amp;&quot; &lt;esketamine&gt;”" in other
+    assert 'href="?q=ketamine%20%22%26%22%20%3Cesketamine%3E&amp;page=1" rel="prev"' in other
+    assert "for “esketamine”" not in other and "<esketamine>" not in other
+    # What either visitor typed is in no kept frame.
+    assert not any("ketamine" in frame for frame in blog.views.FRAMES.values())
+
+
+@pytest.mark.parametrize("asked", ["3", "99", "ten"])
+def test_an_old_link_past_the_last_page_shows_the_last_page_or_the_first(
+    client, content, synced, asked
+):
+    """A search's results shrink when articles go; a bookmarked page number still finds them."""
+    for day in range(1, 13):
+        content.article(f"post-{day:02d}", published=f"2025-03-{day:02d}", body="Esketamine.")
+    synced()
+    html = client.get("/blog/", {"q": "esketamine", "page": asked}).content.decode()
+    assert "12 articles found" in html
+    if asked == "ten":
+        assert "Page 1 of 2" in html
+        assert results(client, "esketamine", page=asked)[0] == "post-12"
+    else:
+        assert "Page 2 of 2" in html and "(page 2)" in html
+        assert results(client, "esketamine", page=asked) == ["post-02", "post-01"]
+
+
+def test_a_search_that_finds_nothing_says_so_on_any_page(client, content, synced):
+    content.article("alpha", title="Alpha", body="Induction phase.")
+    synced()
+    for page in ("1", "4"):
+        html = client.get("/blog/", {"q": "maintenance", "page": page}).content.decode()
+        assert "0 articles found for “maintenance”" in html
+        assert "Page 1" not in html and results(client, "maintenance", page=page) == []
+
+
 def test_an_article_dated_tomorrow_is_found_from_tomorrow_on(client, content, synced, settings):
     from datetime import timedelta
 
