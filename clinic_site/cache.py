@@ -14,7 +14,7 @@ It guarantees:
 - Nothing of one visitor reaches another: with a cookie but the CSRF one, a page is rendered
   afresh; only a 200 marked public, setting and varying on no cookie, is kept whole. A page with
   per-visitor fields is kept without them (its view renders slot(name) where each goes, filled
-  from per_visitor(request)) and says no-store.
+  from per_visitor(request)), says no-store and is compressed for each visitor.
 - A sync shows everywhere within PAGE_CACHE_VERSION_CHECK_SECONDS (keys carry the version from
   settings.PAGE_CACHE_CONTENT_VERSION). With the shared cache down, pages are served uncached.
 """
