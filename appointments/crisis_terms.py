@@ -844,6 +844,14 @@ _REPEATS = re.compile(r"([a-z])\1+")
 _SELF = re.compile(r"\b(my|your|him|her|them|it|our|one|thy) (self|selves)\b")
 # A pronoun written on a Spanish infinitive or gerund: matarme, cortandome, quitarse.
 _CLITIC = re.compile(r"\b([a-z]{2,}(?:ar|er|ir|ando|iendo|yendo))(me|te|se|nos)\b")
+# "Me" written before the verb that carries the infinitive ("me voy a cortar", "me quiero hacer
+# daño"): said again after the infinitive, as "voy a cortarme" has it, for the patterns of the
+# infinitive ("cortar me", "hacer me dano") and their exceptions ("me voy a cortar el pelo").
+_CLIMBED = re.compile(
+    r"\bme ((?:voy|vas|va|iba|vaya|fuera|vuelvo|volvi|empiezo|empece) a|quiero|quisiera|queria|"
+    r"puedo|podria|pienso|pensaba|debo|deberia|(?:tengo|tenia) que|necesito|intento|"
+    r"(?:trato|trate|acabo) de) ([a-z]{2,}(?:ar|er|ir))\b(?! me\b)"
+)
 
 
 def normalise(text):
@@ -865,7 +873,7 @@ def normalise(text):
         if word in EMPHASIS or (word == "." and (not words or words[-1] == ".")):
             continue
         words.append(word)
-    return " ".join(words).strip(" .")
+    return _CLIMBED.sub(r"me \1 \2 me", " ".join(words)).strip(" .")
 
 
 def _squeeze(word):
@@ -1048,6 +1056,14 @@ def _denied(text, start, end, rules):
             earlier = before[max(n - 8, 0) : n]
             if "." in earlier:
                 earlier = earlier[len(earlier) - earlier[::-1].index(".") :]
+            # Further back only within the clause: "I cannot tell my wife or my kids that I won't
+            # hurt myself" is no denial; "I can't sleep and my wife worries but I am not
+            # suicidal" is one (a sentence break or CLAUSE_BREAKS ends a clause).
+            if len(earlier) == 8 and not rules.clause_breaks.intersection(earlier):
+                for word in reversed(before[: n - 8]):
+                    if word == "." or word in rules.clause_breaks:
+                        break
+                    earlier.append(word)
             return not any(w in rules.cues or w in rules.doubts for w in earlier)
         if word not in rules.fillers:
             return False

@@ -160,6 +160,11 @@ FOUND = {
         "I punch the wall until my knuckles bleed",
         "me hago cortes en los muslos",
         "me araño hasta sacarme sangre",
+        # "Me" before the verb that carries the infinitive, as often as after it.
+        "me voy a hacer daño",
+        "me quiero cortar",
+        "siento que me voy a lastimar esta noche",
+        "me kiero cortar otra vez",
     ],
 }
 
@@ -238,6 +243,9 @@ LEFT_ALONE = [
     "me muero de ganas de empezar",
     "estoy muerto de cansancio",
     "me corto el pelo los sábados",
+    "me voy a cortar el pelo antes de la cita",
+    "me voy a lastimar la rodilla si sigo corriendo",
+    "me tengo que cortar las uñas",
     "se corta la luz en mi barrio a menudo",
     "I cut myself off from social media",
     "I burned my hand cooking",
@@ -328,6 +336,8 @@ STILL_FOUND = [
     # A doubt before the denial, at the start of the message or of its sentence.
     ("Can't say I'm not suicidal", "suicide"),
     ("Bad day. I can't promise you that I won't hurt myself", "self_harm"),
+    # ... or anywhere earlier in its clause, however far.
+    ("I cannot tell my wife or my kids that I won't hurt myself", "self_harm"),
     # "Long ago" belongs to its own sentence, before or after.
     ("I was in hospital in 2015. I want to die", "wish_dead"),
     ("I want to die. Things were fine back in 2015", "wish_dead"),
