@@ -37,6 +37,9 @@ ID_SPACE = 10**9
 AFTER_ALL_DATES = date.max.toordinal() + 1
 WORD_RE = re.compile(r"[^\W_]{1,100}")
 STEMMER = snowballstemmer.stemmer("english")
+# PyStemmer would keep the last 10,000 words it stemmed: a search's words must not be kept.
+if hasattr(STEMMER, "maxCacheSize"):
+    STEMMER.maxCacheSize = 0
 # A term of the title is stored twice: as itself, and marked with this, so that "in the title"
 # is a term of its own in either index.
 IN_TITLE = "_"
@@ -102,7 +105,7 @@ def search(query, page=1, per_page=10):
     or of the last page when there are fewer. The version changes whenever what the article's
     card shows may have."""
     terms = list(dict.fromkeys(_terms(query)))[:MAX_WORDS]
-    page = min(max(page, 1), CAP // per_page)
+    page = min(max(page, 1), -(-CAP // per_page))
     if not terms:
         return 0, 1, []
     # Not after today: an article dated tomorrow is found from tomorrow on.

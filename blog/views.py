@@ -53,7 +53,8 @@ FRAMES = {}
 
 def _frame(found, number, query, cards):
     key = (found, number, query, cards, get_language(), get_script_prefix())
-    if key not in FRAMES:
+    frame = FRAMES.get(key)
+    if frame is None:
         if len(FRAMES) > 5000:
             FRAMES.clear()
         context = {
@@ -65,8 +66,8 @@ def _frame(found, number, query, cards):
             "more": found > CAP,
             "cap": CAP,
         }
-        FRAMES[key] = render_to_string("blog/_results.html", context)
-    return FRAMES[key]
+        frame = FRAMES[key] = render_to_string("blog/_results.html", context)
+    return frame
 
 
 # Cards of searched articles, each rendered once in a process for each version of the article

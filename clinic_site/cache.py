@@ -149,10 +149,11 @@ class PageCacheMiddleware:
             values = page_cache["per_visitor"](request)
         page = fill(entry["shell"], values)
         filled = {**entry, "identity": page}
-        if "br" in request.META.get("HTTP_ACCEPT_ENCODING", ""):
+        if "br" in _accepted(request):
             # Compressed for this visitor: brotli's quality 3 is as small as GZipMiddleware's
             # gzip and takes half the time (bench/RESULTS.md). No padding against BREACH: the
-            # page's one secret, the CSRF token, is masked anew in every response.
+            # page's one secret, the CSRF token, is masked anew in every response (a secret
+            # a per-visitor field adds must be so too).
             filled["br"] = brotli.compress(page.encode(), quality=3)
         response = _respond(filled, request)
         patch_vary_headers(response, ["Accept-Encoding"])
@@ -199,8 +200,17 @@ def _shared(call, *args, **kwargs):
         return False
 
 
+def _accepted(request):
+    """The content codings the client takes ("br;q=0" refuses brotli)."""
+    codings = request.META.get("HTTP_ACCEPT_ENCODING", "").lower().split(",")
+    return {c.split(";")[0].strip() for c in codings if not _REFUSED.search(c)}
+
+
+_REFUSED = re.compile(r";\s*q\s*=\s*0(\.0*)?\s*$")
+
+
 def _respond(entry, request):  # in the best encoding the client takes
-    accepts = request.META.get("HTTP_ACCEPT_ENCODING", "")
+    accepts = _accepted(request)
     encoding = next((e for e in ("br", "gzip") if e in entry and e in accepts), "")
     response = HttpResponse(entry[encoding or "identity"], status=entry["status"])
     for name, value in entry["headers"]:

@@ -192,6 +192,21 @@ def test_two_searches_that_find_as_many_each_show_their_own_words_in_text_and_li
     assert not any("ketamine" in frame for frame in blog.views.FRAMES.values())
 
 
+def test_the_words_of_a_search_stay_in_no_memory_of_the_process(client, content, synced):
+    """The stemmer, the kept frames and the kept cards hold nothing a visitor typed."""
+    import gc
+
+    import blog.search
+    import blog.views
+
+    content.article("zeppelins", title="Zeppelins", body="Zeppelinish esketamine.")
+    synced()
+    assert results(client, "zeppelinish esketamine") == ["zeppelins"]
+    assert results(client, "blimpish") == []
+    kept = [*gc.get_referents(blog.search.STEMMER), blog.views.FRAMES]
+    assert "blimp" not in repr(kept) and "zeppelinish" not in repr(kept)
+
+
 @pytest.mark.parametrize("asked", ["3", "99", "ten"])
 def test_an_old_link_past_the_last_page_shows_the_last_page_or_the_first(
     client, content, synced, asked
