@@ -31,13 +31,13 @@ def _results(request):
     except ValueError:
         number = 1
     found, number, results = search(query, number, PER_PAGE)
-    cards = _cards(results)
+    cards, escaped = _cards(results), escape(query)
     results = fill(
         _frame(found, number, bool(query), bool(cards)),
-        {"query": escape(query), "query_url": escape(quote(query)), "cards": "".join(cards)},
+        {"query": escaped, "query_url": escape(quote(query)), "cards": "".join(cards)},
     )
     return {
-        "query": escape(query),
+        "query": escaped,
         "page_title": " " + gettext("(page %(number)s)") % {"number": number} if number > 1 else "",
         "page_query": f"?page={number}" if number > 1 else "",
         "results": results,

@@ -118,7 +118,7 @@ class PageCacheMiddleware:
         if entry and "shell" in entry:
             return self.filled(entry, request, page_cache)
         if entry:
-            return _respond(entry, request)
+            return _respond(entry, _accepted(request))
         response = self.get_response(request)
         if not key or response.status_code != 200 or set(response.cookies) - CSRF_ONLY:
             return response
@@ -129,7 +129,8 @@ class PageCacheMiddleware:
             body = response.content  # compressed once: these pages hold no secret (BREACH)
             br, gz = brotli.compress(body, quality=9), gzip.compress(body)
             patch_vary_headers(response, ["Accept-Encoding"])  # once, for every copy
-            return _respond(_set(key, response, identity=body, br=br, gzip=gz), request)
+            entry = _set(key, response, identity=body, br=br, gzip=gz)
+            return _respond(entry, _accepted(request))
         return response
 
     def find(self, request):
@@ -148,14 +149,14 @@ class PageCacheMiddleware:
         with translation.override(language):
             values = page_cache["per_visitor"](request)
         page = fill(entry["shell"], values)
-        filled = {**entry, "identity": page}
-        if "br" in _accepted(request):
+        filled, accepts = {**entry, "identity": page}, _accepted(request)
+        if "br" in accepts:
             # Compressed for this visitor: brotli's quality 3 is as small as GZipMiddleware's
             # gzip and takes half the time (bench/RESULTS.md). No padding against BREACH: the
             # page's one secret, the CSRF token, is masked anew in every response (a secret
             # a per-visitor field adds must be so too).
             filled["br"] = brotli.compress(page.encode(), quality=3)
-        response = _respond(filled, request)
+        response = _respond(filled, accepts)
         patch_vary_headers(response, ["Accept-Encoding"])
         return self.csrf.process_response(request, response)
 
@@ -200,17 +201,16 @@ def _shared(call, *args, **kwargs):
         return False
 
 
+_REFUSED = re.compile(r";\s*q\s*=\s*0(\.0*)?\s*$")
+
+
 def _accepted(request):
     """The content codings the client takes ("br;q=0" refuses brotli)."""
     codings = request.META.get("HTTP_ACCEPT_ENCODING", "").lower().split(",")
     return {c.split(";")[0].strip() for c in codings if not _REFUSED.search(c)}
 
 
-_REFUSED = re.compile(r";\s*q\s*=\s*0(\.0*)?\s*$")
-
-
-def _respond(entry, request):  # in the best encoding the client takes
-    accepts = _accepted(request)
+def _respond(entry, accepts):  # in the best encoding the client takes (`_accepted`)
     encoding = next((e for e in ("br", "gzip") if e in entry and e in accepts), "")
     response = HttpResponse(entry[encoding or "identity"], status=entry["status"])
     for name, value in entry["headers"]:
